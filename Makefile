@@ -1,0 +1,29 @@
+# Two commands for everyone:  make lab  |  make test
+# Both create .venv on first use and re-install only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# torch is pinned; on a plain Linux PyPI this pin pulls the CUDA build. For a CPU-only
+# or a specific CUDA build, pass an index, e.g.  make lab TORCH_INDEX="--index-url <PyTorch wheel index>"
+TORCH_INDEX ?=
+
+.PHONY: lab test bench exercises clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "torch==2.13.0" $(TORCH_INDEX)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

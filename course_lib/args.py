@@ -1,0 +1,342 @@
+"""Argument handling for every operation in ``course_lib``.
+
+One place turns the many ways a user may write an argument (an int, a tuple,
+``"same"``) into one normal form (a tuple with one entry per spatial axis), and
+rejects bad input with a message that names the parameter, what was given and
+what would fix it. ``naive``, ``vectorised``, ``shapes``, ``matrix``,
+``upsample`` and ``separable`` all call these functions, so a rule is written
+once and every operation obeys it.
+
+Read this module after the convolutions themselves: it is plumbing, but it is
+also a checklist of every way a convolution call can go wrong.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import torch
+
+from course_lib import shapes
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+PADDING_STRINGS = ("valid", "same")
+
+# ----------------------------------------------------------------------------
+# Layout names, used in messages and docstrings.
+# ----------------------------------------------------------------------------
+
+
+def spatial_names(n: int) -> tuple[str, ...]:
+    """Names of ``n`` spatial axes: L; H, W; D, H, W; then S1, ..., Sn."""
+    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(n, tuple(f"S{i + 1}" for i in range(n)))
+
+
+def layout(n: int, batched: bool = True) -> str:
+    """The input layout of an ``n``-d convolution, e.g. ``'(N, C, H, W)'``."""
+    axes = (("N",) if batched else ()) + ("C",) + spatial_names(n)
+    return "(" + ", ".join(axes) + ")"
+
+
+def _shape(t: torch.Tensor) -> tuple[int, ...]:
+    return tuple(t.shape)
+
+
+# ----------------------------------------------------------------------------
+# Small checks.
+# ----------------------------------------------------------------------------
+
+
+def check_tensor(name: str, value) -> torch.Tensor:
+    """Raise ``TypeError`` unless ``value`` is a ``torch.Tensor``."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__}. "
+            f"Convert it first, e.g. torch.as_tensor({name}, dtype=torch.float32)."
+        )
+    return value
+
+
+def check_int(name: str, value, minimum: int | None = None) -> int:
+    """Return ``value`` as an int; ``TypeError`` if it is not one, ``ValueError`` if below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return value
+
+
+def as_tuple(name: str, value, n: int, minimum: int | None = None) -> tuple[int, ...]:
+    """Normalise an int or a length-``n`` sequence of ints to an ``n``-tuple.
+
+    >>> as_tuple("stride", 2, 3)
+    (2, 2, 2)
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        values = (int(value),) * n
+    elif isinstance(value, (tuple, list, torch.Size)):
+        if len(value) != n:
+            raise ValueError(
+                f"{name} needs one value per spatial axis ({n} here), got {len(value)}: {tuple(value)}. "
+                f"Pass a single int or a tuple of {n} ints."
+            )
+        values = tuple(check_int(f"{name}[{i}]", v) for i, v in enumerate(value))
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r} ({type(value).__name__}).")
+    if minimum is not None and any(v < minimum for v in values):
+        what = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(f"{name} must be {what} on every axis, got {value!r}.")
+    return values
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+    return value
+
+
+# ----------------------------------------------------------------------------
+# Input, weight and bias of a convolution.
+# ----------------------------------------------------------------------------
+
+
+def _rank_hint(op: str, n: int, rank: int) -> str:
+    if rank == n:  # e.g. (C, H, W) image into conv3d, or (N, C, H, W) batch into conv3d handled below
+        return (
+            f" If this is one sample with {n - 1} spatial axes, it needs a batch axis and one more "
+            f"spatial axis, e.g. input[None, :, None] gives {layout(n)} with a size-1 {spatial_names(n)[0]} axis."
+        )
+    if rank < n:
+        return f" Add the missing axes with input.unsqueeze(...) or input[None], or use a convolution with fewer spatial axes."
+    return (
+        f" {op} slides over {n} spatial axes. For more, use a convolution with more spatial axes "
+        f"(or course_lib's convnd); to treat an extra leading axis as more samples, fold it into the batch "
+        f"with input.flatten(0, 1)."
+    )
+
+
+def check_conv_input(op: str, input: torch.Tensor, n: int) -> tuple[torch.Tensor, bool]:
+    """Return ``(batched_input, was_unbatched)`` for an ``n``-d convolution.
+
+    Accepts ``(N, C, *spatial)`` or the unbatched ``(C, *spatial)`` as torch does.
+    """
+    check_tensor("input", input)
+    if input.dim() == n + 2:
+        return input, False
+    if input.dim() == n + 1:
+        return input.unsqueeze(0), True
+    raise ValueError(
+        f"{op}: input must be {n + 2}-D {layout(n)} or unbatched {n + 1}-D {layout(n, batched=False)}, "
+        f"got a {input.dim()}-D tensor of shape {_shape(input)}." + _rank_hint(op, n, input.dim())
+    )
+
+
+def check_weight(op: str, weight: torch.Tensor, n: int | None, transposed: bool = False) -> int:
+    """Check the weight's rank and return the number of spatial axes."""
+    check_tensor("weight", weight)
+    channels = "(C_in, C_out/groups" if transposed else "(C_out, C_in/groups"
+    if n is None:  # N-d: the weight decides
+        if weight.dim() < 3:
+            raise ValueError(
+                f"{op}: weight must be {channels}, k1, ..., kn) with at least one spatial axis, "
+                f"got a {weight.dim()}-D tensor of shape {_shape(weight)}."
+            )
+        return weight.dim() - 2
+    if weight.dim() != n + 2:
+        kernel = ", ".join("k" + s for s in spatial_names(n))
+        raise ValueError(
+            f"{op}: weight must be {n + 2}-D {channels}, {kernel}), got a {weight.dim()}-D tensor "
+            f"of shape {_shape(weight)}."
+        )
+    return n
+
+
+def check_same_kind(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
+    """Input, weight and bias must share dtype and device."""
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if t.dtype != input.dtype:
+            raise TypeError(
+                f"{name} has dtype {t.dtype} but input has {input.dtype}; convert one, e.g. {name}.to(input.dtype)."
+            )
+        if t.device != input.device:
+            raise ValueError(
+                f"{name} is on {t.device} but input is on {input.device}; move one, e.g. {name}.to(input.device)."
+            )
+
+
+def check_groups(groups, in_channels: int, out_channels: int, weight_in: int, unbatched_input=None, op="conv") -> int:
+    """Check ``groups`` against the channel counts of input and weight.
+
+    ``weight_in`` is the weight's per-group input channels (``weight.shape[1]``
+    for a convolution). ``unbatched_input`` is given when the input had no batch
+    axis, so that a likely missing-axis mistake gets its own hint.
+    """
+    groups = check_int("groups", groups, minimum=1)
+    if in_channels % groups:
+        raise ValueError(f"{op}: input channels ({in_channels}) must be divisible by groups ({groups}); choose groups that divides {in_channels}.")
+    if out_channels % groups:
+        raise ValueError(f"{op}: output channels ({out_channels}) must be divisible by groups ({groups}); choose groups that divides {out_channels}.")
+    if in_channels != weight_in * groups:
+        message = (
+            f"{op}: input has {in_channels} channels but weight expects {weight_in * groups} "
+            f"(weight.shape[1] = {weight_in} per group x groups = {groups})."
+        )
+        if unbatched_input is not None and unbatched_input.shape[0] == weight_in * groups:
+            # The classic mistake: a batch of images (N, C, H, W) given to conv3d reads as unbatched (C, D, H, W).
+            n = unbatched_input.dim() - 1
+            message += (
+                f" The input {_shape(unbatched_input)} was read as unbatched {layout(n, batched=False)}; if it is a batch "
+                f"{layout(n - 1)}, {op} also needs the {spatial_names(n)[0]} axis: input.unsqueeze(2) gives "
+                f"{layout(n)} with {spatial_names(n)[0]} = 1."
+            )
+        else:
+            message += f" The channel axis is dim 1 of {layout(2)}-style input; check the layout or the weight."
+        raise ValueError(message)
+    return groups
+
+
+def check_bias(bias, out_channels: int) -> torch.Tensor | None:
+    """``bias`` is ``None`` or a 1-D tensor with one entry per output channel."""
+    if bias is None:
+        return None
+    check_tensor("bias", bias)
+    if bias.dim() != 1 or bias.shape[0] != out_channels:
+        raise ValueError(
+            f"bias must be 1-D with one value per output channel ({out_channels},), got shape {_shape(bias)}."
+        )
+    return bias
+
+
+# ----------------------------------------------------------------------------
+# Padding.
+# ----------------------------------------------------------------------------
+
+
+def conv_padding(padding, kernel_size, stride, dilation) -> tuple[tuple[int, int], ...]:
+    """Normalise ``padding`` to ``((before, after), ...)`` per spatial axis.
+
+    ``"valid"`` is no padding. ``"same"`` keeps each spatial size: the total
+    ``d*(k-1)`` is split with the extra element after, as torch does for even
+    kernels. It needs stride 1.
+    """
+    n = len(kernel_size)
+    if isinstance(padding, str):
+        check_choice("padding", padding, PADDING_STRINGS)
+        if padding == "valid":
+            return ((0, 0),) * n
+        if any(s != 1 for s in stride):
+            raise ValueError(
+                f"padding='same' needs stride 1 on every axis (the output could not keep the input's size), "
+                f"got stride={stride}. Use an explicit padding, or stride=1."
+            )
+        totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    pads = as_tuple("padding", padding, n)
+    if any(p < 0 for p in pads):
+        raise ValueError(
+            f"padding must be >= 0 on every axis, got {padding!r}. To crop, slice the input instead "
+            f"(e.g. x[..., 1:-1]); to pad, use a non-negative int, a tuple, 'valid' or 'same'."
+        )
+    return tuple((p, p) for p in pads)
+
+
+def check_padding_mode(padding_mode, pads, spatial) -> str:
+    """Check ``padding_mode`` and that its padding fits the input."""
+    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    for axis, ((before, after), size) in enumerate(zip(pads, spatial)):
+        largest = max(before, after)
+        if padding_mode == "reflect" and largest >= size:
+            raise ValueError(
+                f"padding_mode='reflect' needs padding < input size on every axis, got padding {largest} "
+                f"on spatial axis {axis} of size {size}. Use less padding or padding_mode='replicate'."
+            )
+        if padding_mode == "circular" and largest > size:
+            raise ValueError(
+                f"padding_mode='circular' needs padding <= input size on every axis, got padding {largest} "
+                f"on spatial axis {axis} of size {size}. Use less padding."
+            )
+    return padding_mode
+
+
+def check_output_padding(output_padding, stride, dilation) -> tuple[int, ...]:
+    """``output_padding`` must be smaller than stride or dilation on every axis."""
+    for axis, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        if op >= s and op >= d:
+            raise ValueError(
+                f"output_padding must be smaller than stride or dilation on every axis, got output_padding {op} "
+                f"with stride {s} and dilation {d} on spatial axis {axis}. It only picks one of the {max(s, d)} "
+                f"output sizes a strided convolution maps to the same input size: use 0..{max(s, d) - 1}."
+            )
+    return tuple(output_padding)
+
+
+# ----------------------------------------------------------------------------
+# Everything a convolution needs, checked once.
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvArgs:
+    """The normal form of a convolution call.
+
+    ``input`` is always batched ``(N, C_in, *spatial)``; ``padding`` holds
+    ``(before, after)`` for each spatial axis; ``output_size`` is the spatial
+    size of the result.
+    """
+
+    input: torch.Tensor
+    weight: torch.Tensor
+    bias: torch.Tensor | None
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int
+    padding_mode: str
+    unbatched: bool
+    output_size: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of spatial (sliding) axes."""
+        return len(self.stride)
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(self.weight.shape[2:])
+
+
+def conv_args(op, input, weight, bias, stride, padding, dilation, groups, padding_mode, n=None) -> ConvArgs:
+    """Check and normalise the arguments of ``conv1d/2d/3d/nd``.
+
+    ``n`` is the number of spatial axes (``None``: taken from ``weight.dim() - 2``).
+    """
+    n = check_weight(op, weight, n)
+    batched, unbatched = check_conv_input(op, input, n)
+    check_same_kind(batched, weight, bias if isinstance(bias, torch.Tensor) else None)
+    out_channels, weight_in, *kernel_size = weight.shape
+    groups = check_groups(groups, batched.shape[1], out_channels, weight_in, input if unbatched else None, op)
+    bias = check_bias(bias, out_channels)
+    stride = as_tuple("stride", stride, n, minimum=1)
+    dilation = as_tuple("dilation", dilation, n, minimum=1)
+    if any(k == 0 for k in kernel_size):
+        raise ValueError(f"{op}: weight has a zero-sized kernel axis, shape {_shape(weight)}.")
+    pads = conv_padding(padding, kernel_size, stride, dilation)
+    spatial = batched.shape[2:]
+    padding_mode = check_padding_mode(padding_mode, pads, spatial)
+    output_size = []
+    for axis, (size, k, s, (before, after), d) in enumerate(zip(spatial, kernel_size, stride, pads, dilation)):
+        span = d * (k - 1) + 1
+        if size + before + after < span:
+            raise ValueError(
+                f"{op}: kernel larger than the padded input on spatial axis {axis} ({spatial_names(n)[axis]}): "
+                f"the kernel spans {span} (dilation {d} x (kernel {k} - 1) + 1) but the padded input has "
+                f"{size + before + after} (size {size} + padding {before}+{after}). Use a smaller kernel or "
+                f"dilation, or more padding."
+            )
+        output_size.append(shapes.output_length(size, k, s, before + after, d))
+    return ConvArgs(batched, weight, bias, stride, pads, dilation, groups, padding_mode, unbatched, tuple(output_size))

@@ -1,0 +1,64 @@
+"""Padding by index arithmetic: the four ``padding_mode`` values of ``nn.Conv2d``.
+
+Every mode answers one question per axis: for output position ``i`` (which
+runs from ``-before`` to ``size + after - 1``), which input element do we copy?
+
+    zeros      nothing: the value is 0
+    replicate  the nearest edge element           clamp(i, 0, size-1)
+    circular   wrap around                        i mod size
+    reflect    mirror at the edge, edge not repeated   |i| then size-1-|size-1-|i||
+
+Both ``naive`` and ``vectorised`` use this one implementation.
+"""
+from __future__ import annotations
+
+import torch
+
+from course_lib import args
+
+
+def source_index(size: int, before: int, after: int, mode: str, device=None) -> torch.Tensor:
+    """Input index that each padded position copies, for one axis of length ``size``.
+
+    >>> source_index(4, 2, 2, "reflect").tolist()
+    [2, 1, 0, 1, 2, 3, 2, 1]
+    """
+    i = torch.arange(-before, size + after, device=device)
+    if mode == "replicate":
+        return i.clamp(0, size - 1)
+    if mode == "circular":
+        return i % size
+    if mode == "reflect":
+        last = size - 1
+        return last - (last - i.abs()).abs()
+    raise ValueError(f"source_index has no index rule for mode {mode!r}; zeros padding copies nothing.")
+
+
+def pad(input: torch.Tensor, padding, mode: str = "zeros") -> torch.Tensor:
+    """Pad the last ``len(padding)`` axes of ``input``.
+
+    Args:
+        input: ``(..., S1, ..., Sn)``.
+        padding: ``((before_1, after_1), ..., (before_n, after_n))``, one pair per
+            trailing axis, in axis order (unlike ``F.pad``, which lists the last axis first).
+        mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+
+    Returns:
+        ``(..., S1 + before_1 + after_1, ..., Sn + before_n + after_n)``.
+    """
+    args.check_tensor("input", input)
+    args.check_choice("mode", mode, args.PADDING_MODES)
+    n = len(padding)
+    first = input.dim() - n
+    if mode == "zeros":
+        sizes = [s + b + a for s, (b, a) in zip(input.shape[first:], padding)]
+        out = input.new_zeros((*input.shape[:first], *sizes))
+        inside = tuple(slice(b, b + s) for s, (b, _) in zip(input.shape[first:], padding))
+        out[(..., *inside)] = input
+        return out
+    args.check_padding_mode(mode, padding, input.shape[first:])
+    for axis, (before, after) in enumerate(padding, start=first):
+        if before or after:
+            index = source_index(input.shape[axis], before, after, mode, input.device)
+            input = input.index_select(axis, index)
+    return input

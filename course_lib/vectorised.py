@@ -1,0 +1,172 @@
+"""Convolutions without Python loops over pixels: im2col and one matrix product.
+
+The idea in three steps (the lesson on vectorising builds it up):
+
+1. **Windows as a view.** ``Tensor.unfold`` turns the padded input
+   ``(N, C, S1..Sn)`` into ``(N, C, O1..On, k1..kn)``: every window the
+   kernel visits, without copying a byte (only the strides change).
+2. **im2col.** Copy those windows into a "column" matrix
+   ``(N, groups, C_in/groups * k1..kn, O1..On)``.
+3. **One matmul.** The weight, flattened to ``(groups, C_out/groups,
+   C_in/groups * k1..kn)``, times the columns gives every output at once.
+
+The column matrix is ``k1*...*kn`` times larger than the input (9x for 3x3), so
+it is built for a few samples at a time (:data:`COLUMN_BYTES`) rather than for
+the whole batch: a fresh 50 MiB buffer costs more in page faults than the
+arithmetic. Depthwise convolutions (one input channel per group) have nothing
+to multiply as a matrix, so they use a sum of ``k1*...*kn`` shifted
+multiply-adds instead.
+
+Everything here is plain tensor operations, so it runs on any device and
+dtype and autograd differentiates it.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import torch
+
+from course_lib import args
+from course_lib.padding import pad
+
+COLUMN_BYTES = 16 * 2**20
+"""Largest column matrix built at once (bytes); the batch is split to fit."""
+
+
+def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """N-d convolution (cross-correlation) by im2col + matmul.
+
+    The number of spatial axes ``n`` is ``weight.dim() - 2``: 1, 2, 3, 4, ...
+
+    Args:
+        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+        weight: ``(C_out, C_in / groups, k1, ..., kn)``.
+        bias: ``(C_out,)`` or ``None``.
+        stride, dilation: int or n-tuple, >= 1.
+        padding: int or n-tuple (added on both sides), ``"valid"`` or ``"same"``.
+        groups: split the channels into this many independent convolutions.
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+
+    Returns:
+        ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
+        (unbatched in, unbatched out).
+    """
+    a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    return _convolve(a)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
+
+    Arguments as in :func:`convnd`.
+    """
+    a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
+    return _convolve(a)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+
+    Arguments as in :func:`convnd`.
+    """
+    a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
+    return _convolve(a)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+
+    Arguments as in :func:`convnd`.
+    """
+    a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
+    return _convolve(a)
+
+
+def sliding_windows(x, kernel_size, stride=1, dilation=1):
+    """Every window a kernel visits, as a view (no copy).
+
+    Args:
+        x: ``(N, C, S1, ..., Sn)``, already padded.
+        kernel_size, stride, dilation: n-tuples.
+
+    Returns:
+        ``(N, C, O1, ..., On, k1, ..., kn)``: ``[..., o, k]`` is ``x[..., o*s + k*d]``.
+    """
+    n = len(kernel_size)
+    stride, dilation = args.as_tuple("stride", stride, n, 1), args.as_tuple("dilation", dilation, n, 1)
+    for axis, (k, s, d) in enumerate(zip(kernel_size, stride, dilation)):
+        span = d * (k - 1) + 1  # a dilated kernel covers this many input elements ...
+        x = x.unfold(2 + axis, span, s)  # ... appended as a new last axis
+        x = x[..., ::d]  # keep every d-th: the elements the kernel touches
+    return x
+
+
+def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
+    """The column matrix: one column per output position.
+
+    Args:
+        x: ``(N, C, S1, ..., Sn)``, already padded.
+
+    Returns:
+        ``(N, groups, C/groups * k1*...*kn, O1*...*On)`` (a copy).
+    """
+    n = len(kernel_size)
+    windows = sliding_windows(x, kernel_size, stride, dilation)  # (N, C, O..., k...)
+    out_axes = list(range(2, 2 + n))
+    kernel_axes = list(range(2 + n, 2 + 2 * n))
+    columns = windows.permute(0, 1, *kernel_axes, *out_axes)  # (N, C, k..., O...)
+    batch, channels = x.shape[:2]
+    return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), -1)
+
+
+def _convolve(a: args.ConvArgs) -> torch.Tensor:
+    """Vectorised convolution for checked arguments ``a`` (see :class:`course_lib.args.ConvArgs`)."""
+    x = pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *padded)
+    in_per_group = a.weight.shape[1]
+    if in_per_group == 1 and a.groups > 1:
+        out = _depthwise(x, a)
+    else:
+        out = _im2col_matmul(x, a)
+    if a.bias is not None:
+        out = out + a.bias.view(1, -1, *[1] * a.n)
+    return out[0] if a.unbatched else out
+
+
+def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
+    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul."""
+    batch, out_channels = x.shape[0], a.weight.shape[0]
+    # weight (C_out, C_in/g, k...) -> (groups, C_out/g, C_in/g * prod(k))
+    w = a.weight.reshape(a.groups, out_channels // a.groups, -1)
+    column_bytes = w.shape[2] * a.groups * math.prod(a.output_size) * x.element_size()
+    chunk = max(1, COLUMN_BYTES // column_bytes)  # samples per column matrix
+    pieces = []
+    for start in range(0, batch, chunk):
+        columns = im2col(x[start : start + chunk], a.kernel_size, a.stride, a.dilation, a.groups)
+        pieces.append(w @ columns)  # (g, Co/g, K) @ (n, g, K, P) -> (n, g, Co/g, P)
+    out = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
+    return out.reshape(batch, out_channels, *a.output_size)
+
+
+def _depthwise(x, a: args.ConvArgs) -> torch.Tensor:
+    """Grouped convolution with one input channel per group, as ``prod(k)`` shifted multiply-adds.
+
+    Each output channel ``co`` reads input channel ``co // multiplier`` only, so
+    ``out[:, co] = sum over kernel offsets of weight[co, 0, offset] * shifted window``.
+    """
+    out_channels = a.weight.shape[0]
+    multiplier = out_channels // a.groups  # output channels per input channel
+    if multiplier > 1:  # each input channel feeds several outputs: repeat it
+        x = x.repeat_interleave(multiplier, dim=1)
+    windows = sliding_windows(x, a.kernel_size, a.stride, a.dilation)  # (N, C_out, O..., k...)
+    w = a.weight.reshape(out_channels, -1)  # (C_out, prod(k))
+    out = None
+    for index, offset in enumerate(_offsets(a.kernel_size)):
+        term = windows[(..., *offset)] * w[:, index].view(1, -1, *[1] * a.n)
+        out = term if out is None else out.add_(term)
+    return out
+
+
+def _offsets(kernel_size):
+    """All kernel offsets ``(k1, ..., kn)`` in row-major order (the order of ``weight.reshape``)."""
+    return itertools.product(*(range(k) for k in kernel_size))
