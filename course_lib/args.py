@@ -186,7 +186,7 @@ def check_groups(groups, in_channels: int, out_channels: int, weight_in: int, un
             f"{op}: input has {in_channels} channels but weight expects {weight_in * groups} "
             f"(weight.shape[1] = {weight_in} per group x groups = {groups})."
         )
-        if unbatched_input is not None and unbatched_input.shape[0] == weight_in * groups:
+        if unbatched_input is not None and unbatched_input.shape[1] == weight_in * groups:
             # The classic mistake: a batch of images (N, C, H, W) given to conv3d reads as unbatched (C, D, H, W).
             n = unbatched_input.dim() - 1
             message += (
@@ -195,7 +195,7 @@ def check_groups(groups, in_channels: int, out_channels: int, weight_in: int, un
                 f"{layout(n)} with {spatial_names(n)[0]} = 1."
             )
         else:
-            message += f" The channel axis is dim 1 of {layout(2)}-style input; check the layout or the weight."
+            message += " Channels are axis 1 of a batched input (N, C, ...) and axis 0 of an unbatched one (C, ...); check the input's layout or the weight's shape."
         raise ValueError(message)
     return groups
 

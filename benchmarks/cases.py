@@ -1,0 +1,51 @@
+"""The benchmark cases: each compares torch's function with course_lib.vectorised.
+
+A case is ``Case(name, target, make, torch_fn, ours_fn)``: ``make(device)``
+returns the arguments, both functions take them. ``target`` is the largest
+acceptable ratio ours / torch on a 2-core CPU.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from course_lib import vectorised as V
+
+
+@dataclass
+class Case:
+    name: str
+    target: float
+    make: Callable
+    torch_fn: Callable
+    ours_fn: Callable
+
+
+def _conv(x_shape, w_shape, **kwargs):
+    def make(device):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(x_shape, generator=g).to(device)
+        w = torch.randn(w_shape, generator=g).to(device)
+        return x, w
+
+    return make, kwargs
+
+
+def conv_case(name, target, x_shape, w_shape, torch_fn, ours_fn, **kwargs):
+    make, kw = _conv(x_shape, w_shape, **kwargs)
+    return Case(name, target, make, lambda x, w: torch_fn(x, w, **kw), lambda x, w: ours_fn(x, w, **kw))
+
+
+CASES = [
+    conv_case("conv2d x(8,64,56,56) w(64,64,3,3) p1", 1.5, (8, 64, 56, 56), (64, 64, 3, 3), F.conv2d, V.conv2d, padding=1),
+    conv_case("conv2d x(8,256,14,14) w(256,256,3,3) p1", 1.5, (8, 256, 14, 14), (256, 256, 3, 3), F.conv2d, V.conv2d, padding=1),
+    conv_case("conv2d x(8,64,56,56) w(128,64,3,3) s2 p1", 1.5, (8, 64, 56, 56), (128, 64, 3, 3), F.conv2d, V.conv2d, stride=2, padding=1),
+    conv_case("conv2d 1x1 x(8,256,28,28) w(64,256,1,1)", 1.5, (8, 256, 28, 28), (64, 256, 1, 1), F.conv2d, V.conv2d),
+    conv_case("depthwise x(8,128,56,56) w(128,1,3,3) g128 p1", 3.0, (8, 128, 56, 56), (128, 1, 3, 3), F.conv2d, V.conv2d, padding=1, groups=128),
+    conv_case("grouped x(8,128,28,28) w(128,16,3,3) g8 p1", 2.0, (8, 128, 28, 28), (128, 16, 3, 3), F.conv2d, V.conv2d, padding=1, groups=8),
+    conv_case("conv1d x(16,64,1024) w(64,64,5) p2", 2.0, (16, 64, 1024), (64, 64, 5), F.conv1d, V.conv1d, padding=2),
+    conv_case("conv3d x(2,16,16,56,56) w(32,16,3,3,3) p1", 2.0, (2, 16, 16, 56, 56), (32, 16, 3, 3, 3), F.conv3d, V.conv3d, padding=1),
+]

@@ -1,0 +1,192 @@
+"""course_lib.naive and course_lib.vectorised against torch, in float64.
+
+The reference is torch's own layer (nn.Conv1d/2d/3d), which handles every
+padding_mode and unbatched input; a 4-D convnd is checked against a sum of
+torch conv3d calls.
+"""
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import ATOL
+from course_lib import naive, vectorised
+
+MODULES = {"naive": naive, "vectorised": vectorised}
+TORCH_LAYERS = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
+FUNCTION_NAMES = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
+
+
+@st.composite
+def conv_cases(draw, max_size=7, max_n=3):
+    """Random valid convolution calls: shapes, stride, padding (int, tuple, 'same', 'valid'), modes, dilation, groups, bias."""
+    n = draw(st.integers(1, max_n))
+    groups = draw(st.integers(1, 3))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
+    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    kind = draw(st.sampled_from(["int", "tuple", "same", "valid"]))
+    stride = (1,) * n if kind == "same" else tuple(draw(st.integers(1, 3)) for _ in range(n))
+    if kind == "int":
+        padding = draw(st.integers(0, 2))
+        pads = (padding,) * n
+    elif kind == "tuple":
+        padding = tuple(draw(st.integers(0, 2)) for _ in range(n))
+        pads = padding
+    else:
+        padding = kind
+        pads = tuple((d * (k - 1) + 1) // 2 if kind == "same" else 0 for k, d in zip(kernel, dilation))
+    # every axis must hold the dilated kernel, and reflect needs padding < size
+    sizes = tuple(
+        draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p, p + 1), max(max_size, d * (k - 1) + 1, p + 1)))
+        for k, d, p in zip(kernel, dilation, pads)
+    )
+    batched = draw(st.booleans())
+    shape = ((draw(st.integers(1, 2)),) if batched else ()) + (c_in, *sizes)
+    return dict(
+        n=n, shape=shape, weight_shape=(c_out, c_in // groups, *kernel), bias=draw(st.booleans()),
+        stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=mode,
+    )
+
+
+def make_tensors(case, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(case["shape"], generator=g, dtype=dtype)
+    w = torch.randn(case["weight_shape"], generator=g, dtype=dtype)
+    b = torch.randn(case["weight_shape"][0], generator=g, dtype=dtype) if case["bias"] else None
+    return x, w, b
+
+
+def torch_reference(case, x, w, b):
+    """torch's layer with our weight and bias: covers padding_mode and 'same' padding."""
+    layer = TORCH_LAYERS[case["n"]](
+        w.shape[1] * case["groups"], w.shape[0], tuple(w.shape[2:]), stride=case["stride"], padding=case["padding"],
+        dilation=case["dilation"], groups=case["groups"], bias=b is not None, padding_mode=case["padding_mode"],
+    ).to(x.dtype)
+    parameters = {"weight": w} if b is None else {"weight": w, "bias": b}
+    return torch.func.functional_call(layer, parameters, (x,))  # differentiable in x, w and b
+
+
+def call(module, name, case, x, w, b):
+    return getattr(module, name)(
+        x, w, b, stride=case["stride"], padding=case["padding"], dilation=case["dilation"],
+        groups=case["groups"], padding_mode=case["padding_mode"],
+    )
+
+
+@pytest.mark.parametrize("module", ["naive", "vectorised"])
+@given(case=conv_cases())
+def test_conv_matches_torch(module, case):
+    x, w, b = make_tensors(case)
+    expected = torch_reference(case, x, w, b).detach()
+    for name in (FUNCTION_NAMES[case["n"]], "convnd"):
+        out = call(MODULES[module], name, case, x, w, b)
+        assert out.shape == expected.shape, name
+        torch.testing.assert_close(out, expected, atol=ATOL, rtol=0)
+
+
+@given(case=conv_cases(max_size=12))
+def test_vectorised_larger_inputs(case):
+    x, w, b = make_tensors(case)
+    torch.testing.assert_close(call(vectorised, "convnd", case, x, w, b), torch_reference(case, x, w, b).detach(), atol=ATOL, rtol=0)
+
+
+@given(case=conv_cases(max_size=9))
+def test_vectorised_gradients_match_torch(case):
+    x, w, b = make_tensors(case)
+    ours_inputs = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
+    ref_inputs = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
+    ours = call(vectorised, "convnd", case, *ours_inputs, *([None] if b is None else []))
+    ref = torch_reference(case, *ref_inputs, *([None] if b is None else []))
+    grad_out = torch.randn(ours.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    ours_grads = torch.autograd.grad(ours, ours_inputs, grad_out)
+    ref_grads = torch.autograd.grad(ref, ref_inputs, grad_out)
+    for name, got, want in zip(["input", "weight", "bias"], ours_grads, ref_grads):
+        torch.testing.assert_close(got, want, atol=1e-9, rtol=0, msg=f"gradient of {name}")
+
+
+def conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups):
+    """A 4-D convolution as a sum of torch conv3d calls over the first spatial axis."""
+    x = F.pad(x, (0, 0, 0, 0, 0, 0, padding[0], padding[0]))
+    k, s, d = w.shape[2], stride[0], dilation[0]
+    steps = (x.shape[2] - d * (k - 1) - 1) // s + 1
+    frames = []
+    for t in range(steps):
+        frame = sum(
+            F.conv3d(x[:, :, t * s + j * d], w[:, :, j], None, stride[1:], padding[1:], dilation[1:], groups)
+            for j in range(k)
+        )
+        frames.append(frame if b is None else frame + b.view(-1, 1, 1, 1))
+    return torch.stack(frames, 2)
+
+
+@pytest.mark.parametrize("module", ["naive", "vectorised"])
+@given(
+    groups=st.integers(1, 2), kernel=st.tuples(*[st.integers(1, 3)] * 4), stride=st.tuples(*[st.integers(1, 2)] * 4),
+    padding=st.tuples(*[st.integers(0, 1)] * 4), dilation=st.tuples(*[st.integers(1, 2)] * 4), bias=st.booleans(),
+)
+def test_convnd_4d_is_a_sum_of_conv3d(module, groups, kernel, stride, padding, dilation, bias):
+    size = 4 if module == "naive" else 6
+    sizes = [max(size, d * (k - 1) + 1) for k, d in zip(kernel, dilation)]
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 2 * groups, *sizes, generator=g, dtype=torch.float64)
+    w = torch.randn(2 * groups, 2, *kernel, generator=g, dtype=torch.float64)
+    b = torch.randn(2 * groups, generator=g, dtype=torch.float64) if bias else None
+    out = MODULES[module].convnd(x, w, b, stride, padding, dilation, groups)
+    torch.testing.assert_close(out, conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups), atol=ATOL, rtol=0)
+
+
+def test_convnd_5d_kernel_runs_and_matches_naive():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 2, 3, 4, 3, 4, 3, generator=g, dtype=torch.float64)
+    w = torch.randn(3, 2, 2, 2, 1, 2, 2, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(vectorised.convnd(x, w, padding=1), naive.convnd(x, w, padding=1), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("groups,c_out_per_group", [(1, 4), (4, 1), (2, 2)])
+def test_vectorised_keeps_dtype(dtype, groups, c_out_per_group):
+    x = torch.randn(2, 4, 9, 9).to(dtype)
+    w = torch.randn(groups * c_out_per_group, 4 // groups, 3, 3).to(dtype)
+    out = vectorised.conv2d(x, w, padding=1, groups=groups)
+    assert out.dtype == dtype and out.device == x.device
+    ref = F.conv2d(x.double(), w.double(), padding=1, groups=groups)
+    tolerance = {torch.float32: 1e-4, torch.float64: ATOL, torch.bfloat16: 0.3}[dtype]
+    torch.testing.assert_close(out.double(), ref, atol=tolerance, rtol=0.02 if dtype == torch.bfloat16 else 0)
+
+
+def test_vectorised_chunks_the_batch_without_changing_the_result(monkeypatch):
+    x = torch.randn(5, 3, 10, 10, dtype=torch.float64)
+    w = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    whole = vectorised.conv2d(x, w, padding=1)
+    monkeypatch.setattr(vectorised, "COLUMN_BYTES", 1)  # forces one sample per column matrix
+    torch.testing.assert_close(vectorised.conv2d(x, w, padding=1), whole, atol=ATOL, rtol=0)
+    torch.testing.assert_close(whole, F.conv2d(x, w, padding=1), atol=ATOL, rtol=0)
+
+
+def test_depthwise_with_channel_multiplier():
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    w = torch.randn(6, 1, 3, 3, dtype=torch.float64)  # two outputs per input channel
+    torch.testing.assert_close(
+        vectorised.conv2d(x, w, padding=1, groups=3), F.conv2d(x, w, padding=1, groups=3), atol=ATOL, rtol=0
+    )
+
+
+def test_cross_correlation_not_flipped():
+    """PyTorch's (and our) convolution does not flip the kernel: a [1, 0, 0] kernel reads the left neighbour."""
+    x = torch.arange(5.0, dtype=torch.float64).view(1, 1, 5)
+    w = torch.tensor([[[1.0, 0.0, 0.0]]], dtype=torch.float64)
+    for module in MODULES.values():
+        assert module.conv1d(x, w, padding=1).flatten().tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@given(case=conv_cases(max_size=10))
+def test_vectorised_on_cuda(case):
+    x, w, b = (t.cuda() if t is not None else None for t in make_tensors(case))
+    out = call(vectorised, "convnd", case, x, w, b)
+    assert out.device.type == "cuda" and out.dtype == torch.float64
+    torch.testing.assert_close(out, torch_reference(case, x, w, b).detach(), atol=1e-9, rtol=0)
