@@ -8,10 +8,13 @@ STAMP  := $(VENV)/.installed
 # or a specific CUDA build, pass an index, e.g.  make lab TORCH_INDEX="--index-url <PyTorch wheel index>"
 TORCH_INDEX ?=
 
-.PHONY: lab test bench exercises clean
+.PHONY: lab test bench clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "The course needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version). Run: make lab PYTHON=python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ rm -rf $(VENV); echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv, then run make again."; exit 1; }
 	$(BIN)/python -m pip install --quiet "torch==2.13.0" $(TORCH_INDEX)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)

@@ -10,10 +10,10 @@ The idea in three steps (the lesson on vectorising builds it up):
 3. **One matmul.** The weight, flattened to ``(groups, C_out/groups,
    C_in/groups * k1..kn)``, times the columns gives every output at once.
 
-The column matrix is ``k1*...*kn`` times larger than the input (9x for 3x3), so
-it is built for a few samples at a time (:data:`COLUMN_BYTES`) rather than for
-the whole batch: a fresh 50 MiB buffer costs more in page faults than the
-arithmetic. Depthwise convolutions (one input channel per group) have nothing
+The column matrix is ``k1*...*kn`` times larger than the input (9x for 3x3,
+27x for 3x3x3), so it is built for a block of output rows at a time (at most
+:data:`COLUMN_BYTES`) rather than in one piece: a fresh 50 MiB buffer costs
+more in page faults than the arithmetic. Depthwise convolutions (one input channel per group) have nothing
 to multiply as a matrix, so they use a sum of ``k1*...*kn`` shifted
 multiply-adds instead.
 
@@ -134,18 +134,26 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
 
 
 def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
-    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul."""
+    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul per block.
+
+    The column matrix is built for a block of output rows (along the first
+    spatial axis) at a time, at most :data:`COLUMN_BYTES` big, so it stays in
+    memory the allocator can reuse instead of page-faulting a fresh one.
+    """
     batch, out_channels = x.shape[0], a.weight.shape[0]
     # weight (C_out, C_in/g, k...) -> (groups, C_out/g, C_in/g * prod(k))
     w = a.weight.reshape(a.groups, out_channels // a.groups, -1)
-    column_bytes = w.shape[2] * a.groups * math.prod(a.output_size) * x.element_size()
-    chunk = max(1, COLUMN_BYTES // column_bytes)  # samples per column matrix
-    pieces = []
-    for start in range(0, batch, chunk):
-        columns = im2col(x[start : start + chunk], a.kernel_size, a.stride, a.dilation, a.groups)
-        pieces.append(w @ columns)  # (g, Co/g, K) @ (n, g, K, P) -> (n, g, Co/g, P)
-    out = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
-    return out.reshape(batch, out_channels, *a.output_size)
+    row_bytes = batch * w.shape[2] * a.groups * math.prod(a.output_size[1:]) * x.element_size()
+    rows_per_block = max(1, COLUMN_BYTES // row_bytes)
+    s, d, k = a.stride[0], a.dilation[0], a.kernel_size[0]
+    blocks = []
+    for first in range(0, a.output_size[0], rows_per_block):
+        last = min(first + rows_per_block, a.output_size[0])  # output rows first .. last-1
+        slab = x[:, :, first * s : (last - 1) * s + d * (k - 1) + 1]  # the input rows they read
+        columns = im2col(slab, a.kernel_size, a.stride, a.dilation, a.groups)  # (N, g, K, P)
+        block = w @ columns  # (g, Co/g, K) @ (N, g, K, P) -> (N, g, Co/g, P)
+        blocks.append(block.reshape(batch, out_channels, last - first, *a.output_size[1:]))
+    return torch.cat(blocks, dim=2) if len(blocks) > 1 else blocks[0]
 
 
 def _depthwise(x, a: args.ConvArgs) -> torch.Tensor:
@@ -162,8 +170,9 @@ def _depthwise(x, a: args.ConvArgs) -> torch.Tensor:
     w = a.weight.reshape(out_channels, -1)  # (C_out, prod(k))
     out = None
     for index, offset in enumerate(_offsets(a.kernel_size)):
-        term = windows[(..., *offset)] * w[:, index].view(1, -1, *[1] * a.n)
-        out = term if out is None else out.add_(term)
+        shifted = windows[(..., *offset)]  # (N, C_out, O...): the input under this kernel offset
+        weight = w[:, index].view(1, -1, *[1] * a.n)  # one weight per channel
+        out = shifted * weight if out is None else out.addcmul_(shifted, weight)
     return out
 
 
