@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 # torch is pinned; on a plain Linux PyPI this pin pulls the CUDA build. For a CPU-only
 # or a specific CUDA build, pass an index, e.g.  make lab TORCH_INDEX="--index-url <PyTorch wheel index>"
 TORCH_INDEX ?=
+# JupyterLab refuses to start as root (containers, CI) unless told it may.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test bench clean
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
