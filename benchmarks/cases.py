@@ -49,3 +49,26 @@ CASES = [
     conv_case("conv1d x(16,64,1024) w(64,64,5) p2", 2.0, (16, 64, 1024), (64, 64, 5), F.conv1d, V.conv1d, padding=2),
     conv_case("conv3d x(2,16,16,56,56) w(32,16,3,3,3) p1", 2.0, (2, 16, 16, 56, 56), (32, 16, 3, 3, 3), F.conv3d, V.conv3d, padding=1),
 ]
+
+
+# Transposed convolution and upsampling
+from course_lib import upsample as U  # noqa: E402
+
+
+def _one_tensor_case(name, target, shape, torch_fn, ours_fn):
+    def make(device):
+        g = torch.Generator().manual_seed(0)
+        return (torch.randn(shape, generator=g).to(device),)
+
+    return Case(name, target, make, torch_fn, ours_fn)
+
+
+CASES += [
+    conv_case("conv_transpose2d x(8,64,28,28) w(64,32,4,4) s2 p1", 2.0, (8, 64, 28, 28), (64, 32, 4, 4),
+              F.conv_transpose2d, V.conv_transpose2d, stride=2, padding=1),
+    _one_tensor_case("bilinear x2 x(8,64,56,56) align_corners=False", 2.0, (8, 64, 56, 56),
+                     lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False),
+                     lambda x: U.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)),
+    _one_tensor_case("pixel_shuffle x(8,256,28,28) r2", 1.5, (8, 256, 28, 28),
+                     lambda x: F.pixel_shuffle(x, 2), lambda x: U.pixel_shuffle(x, 2)),
+]

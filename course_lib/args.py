@@ -112,7 +112,7 @@ def _rank_hint(op: str, n: int, rank: int) -> str:
     if rank < n:
         return f" Add the missing axes with input.unsqueeze(...) or input[None], or use a convolution with fewer spatial axes."
     return (
-        f" {op} slides over {n} spatial axes. For more, use a convolution with more spatial axes "
+        f" {op} slides over {n} spatial {'axis' if n == 1 else 'axes'}. For more, use a convolution with more spatial axes "
         f"(or course_lib's convnd); to treat an extra leading axis as more samples, fold it into the batch "
         f"with input.flatten(0, 1)."
     )
@@ -340,3 +340,244 @@ def conv_args(op, input, weight, bias, stride, padding, dilation, groups, paddin
             )
         output_size.append(shapes.output_length(size, k, s, before + after, d))
     return ConvArgs(batched, weight, bias, stride, pads, dilation, groups, padding_mode, unbatched, tuple(output_size))
+
+
+# ----------------------------------------------------------------------------
+# Transposed convolution and upsampling
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvTransposeArgs:
+    """The normal form of a transposed convolution call.
+
+    ``input`` is always batched ``(N, C_in, *spatial)``; ``weight`` is
+    ``(C_in, C_out/groups, k1, ..., kn)``; ``padding`` and ``output_padding``
+    hold one int per spatial axis (padding *removes* that many elements from
+    each side of the full result); ``output_size`` is the spatial size of the
+    result.
+    """
+
+    input: torch.Tensor
+    weight: torch.Tensor
+    bias: torch.Tensor | None
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    unbatched: bool
+    output_size: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of spatial (sliding) axes."""
+        return len(self.stride)
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(self.weight.shape[2:])
+
+    @property
+    def out_channels(self) -> int:
+        return self.weight.shape[1] * self.groups
+
+
+def check_transpose_groups(op, groups, input: torch.Tensor, weight: torch.Tensor) -> int:
+    """Channels of a transposed convolution: input ``C_in == weight.shape[0]``, divisible by ``groups``."""
+    groups = check_int("groups", groups, minimum=1)
+    in_channels = weight.shape[0]
+    if in_channels % groups:
+        raise ValueError(
+            f"{op}: weight.shape[0] (the input channels, {in_channels}) must be divisible by groups ({groups}); "
+            f"a transposed convolution's weight is (C_in, C_out/groups, k...), the reverse of a convolution's."
+        )
+    if input.shape[1] != in_channels:
+        raise ValueError(
+            f"{op}: input has {input.shape[1]} channels but weight {_shape(weight)} expects {in_channels} "
+            f"(a transposed convolution's weight is (C_in, C_out/groups, k...), so C_in is weight.shape[0]). "
+            f"If you built the weight as (C_out, C_in, k...), use weight.transpose(0, 1)."
+        )
+    return groups
+
+
+def conv_transpose_args(op, input, weight, bias, stride, padding, output_padding, groups, dilation, n=None) -> ConvTransposeArgs:
+    """Check and normalise the arguments of ``conv_transpose1d/2d/3d/nd``.
+
+    ``n`` is the number of spatial axes (``None``: taken from ``weight.dim() - 2``).
+    """
+    n = check_weight(op, weight, n, transposed=True)
+    batched, unbatched = check_conv_input(op, input, n)
+    check_same_kind(batched, weight, bias if isinstance(bias, torch.Tensor) else None)
+    groups = check_transpose_groups(op, groups, batched, weight)
+    out_channels = weight.shape[1] * groups
+    bias = check_bias(bias, out_channels)
+    if isinstance(padding, str):
+        raise TypeError(
+            f"{op}: padding must be an int or a tuple of {n} ints, got {padding!r}; a transposed convolution has "
+            f"no 'same' or 'valid' (its padding removes elements from the output)."
+        )
+    stride = as_tuple("stride", stride, n, minimum=1)
+    padding = as_tuple("padding", padding, n, minimum=0)
+    output_padding = as_tuple("output_padding", output_padding, n, minimum=0)
+    dilation = as_tuple("dilation", dilation, n, minimum=1)
+    if any(k == 0 for k in weight.shape[2:]):
+        raise ValueError(f"{op}: weight has a zero-sized kernel axis, shape {_shape(weight)}.")
+    output_size = shapes.conv_transpose_output_size(
+        tuple(batched.shape[2:]), tuple(weight.shape[2:]), stride, padding, output_padding, dilation
+    )
+    return ConvTransposeArgs(batched, weight, bias, stride, padding, output_padding, dilation, groups, unbatched, output_size)
+
+
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic")
+_MODE_AXES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_ALIGNABLE = ("linear", "bilinear", "trilinear", "bicubic")
+
+
+def check_interpolate_mode(input: torch.Tensor, mode, align_corners) -> bool:
+    """Check ``mode`` against the input's rank and ``align_corners``; return ``align_corners`` as a bool.
+
+    nearest modes take ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``;
+    linear needs 3-D, bilinear and bicubic 4-D, trilinear 5-D input.
+    ``align_corners`` may only be given for the interpolating modes (``None`` means ``False``).
+    """
+    check_tensor("input", input)
+    check_choice("mode", mode, INTERPOLATE_MODES)
+    wanted = _MODE_AXES.get(mode)
+    if wanted is None and input.dim() not in (3, 4, 5):
+        raise ValueError(
+            f"interpolate: input must be 3-D {layout(1)}, 4-D {layout(2)} or 5-D {layout(3)}, got a "
+            f"{input.dim()}-D tensor of shape {_shape(input)}. Add a batch axis with input[None] if it is one sample."
+        )
+    if wanted is not None and input.dim() != wanted + 2:
+        fits = {1: "linear", 2: "bilinear or bicubic", 3: "trilinear"}.get(input.dim() - 2, "nearest")
+        raise ValueError(
+            f"interpolate: mode={mode!r} needs {wanted + 2}-D input {layout(wanted)}, got a {input.dim()}-D tensor "
+            f"of shape {_shape(input)}. For {input.dim() - 2} spatial axes use mode={fits!r}"
+            + (" (or add the missing batch axis with input[None])." if input.dim() == wanted + 1 else ".")
+        )
+    if align_corners is not None:
+        if mode not in _ALIGNABLE:
+            raise ValueError(
+                f"align_corners can only be set with the interpolating modes (linear, bilinear, bicubic, trilinear), "
+                f"got align_corners={align_corners!r} with mode={mode!r}. Leave it as None for nearest modes."
+            )
+        if not isinstance(align_corners, bool):
+            raise TypeError(f"align_corners must be True, False or None, got {align_corners!r} ({type(align_corners).__name__}).")
+    return bool(align_corners)
+
+
+def interpolate_size(input: torch.Tensor, size=None, scale_factor=None) -> tuple[tuple[int, ...], tuple[float, ...] | None]:
+    """The output spatial size of ``interpolate`` and the scale factors (``None`` when ``size`` is given).
+
+    Exactly one of ``size`` (int or one int per spatial axis) and
+    ``scale_factor`` (number or one per axis) must be given. With a scale
+    factor, the output size is ``floor(input_size * scale_factor)``.
+    """
+    n = input.dim() - 2
+    if (size is None) == (scale_factor is None):
+        given = "both" if size is not None else "neither"
+        raise ValueError(
+            f"interpolate needs exactly one of size and scale_factor, got {given}: size={size!r}, "
+            f"scale_factor={scale_factor!r}. Give the output size, e.g. size={tuple(2 * s for s in input.shape[2:])}, "
+            f"or a factor, e.g. scale_factor=2."
+        )
+    spatial = tuple(input.shape[2:])
+    if size is not None:
+        out = as_tuple("size", size, n)
+        factors = None
+    else:
+        if isinstance(scale_factor, (tuple, list)):
+            if len(scale_factor) != n:
+                raise ValueError(
+                    f"scale_factor needs one value per spatial axis ({n} here), got {len(scale_factor)}: "
+                    f"{tuple(scale_factor)}. Pass a single number or a tuple of {n} numbers."
+                )
+            factors = tuple(scale_factor)
+        else:
+            factors = (scale_factor,) * n
+        for f in factors:
+            if isinstance(f, bool) or not isinstance(f, numbers.Real):
+                raise TypeError(f"scale_factor must be a number or a tuple of {n} numbers, got {scale_factor!r}.")
+        factors = tuple(float(f) for f in factors)
+        if any(not f > 0 or f == float("inf") for f in factors):
+            raise ValueError(f"scale_factor must be positive and finite on every axis, got {scale_factor!r}.")
+        out = tuple(int(s * f) for s, f in zip(spatial, factors))  # torch truncates the double product
+    if any(o < 1 for o in out) or any(s < 1 for s in spatial):
+        how = f"size={size!r}" if size is not None else f"scale_factor={scale_factor!r} (floor(input size x factor))"
+        raise ValueError(
+            f"interpolate: input and output sizes must be positive on every spatial axis, got input {spatial} and "
+            f"output {out} from {how}. Use a larger size or scale_factor."
+        )
+    return out, factors
+
+
+def check_upscale_factor(op: str, name: str, input: torch.Tensor, factor) -> int:
+    """``pixel_shuffle`` / ``pixel_unshuffle``: input ``(*, C, H, W)`` and a positive int factor."""
+    check_tensor("input", input)
+    factor = check_int(name, factor, minimum=1)
+    if input.dim() < 3:
+        raise ValueError(
+            f"{op}: input must be (*, C, H, W) with at least 3 dims, got a {input.dim()}-D tensor of shape "
+            f"{_shape(input)}. Add a channel axis with input[None]."
+        )
+    channels, height, width = input.shape[-3:]
+    if op == "pixel_shuffle" and channels % (factor * factor):
+        raise ValueError(
+            f"pixel_shuffle: input channels ({channels}) must be divisible by {name}**2 = {factor * factor}: "
+            f"each output channel is built from {factor}x{factor} input channels."
+        )
+    if op == "pixel_unshuffle" and (height % factor or width % factor):
+        raise ValueError(
+            f"pixel_unshuffle: height ({height}) and width ({width}) must be divisible by {name} ({factor}); "
+            f"crop or pad the input first."
+        )
+    return factor
+
+
+def unpool_output_size(op, input: torch.Tensor, indices, kernel_size, stride, padding, output_size, n) -> tuple[int, ...]:
+    """Check the arguments of ``max_unpool{n}d`` and return its output spatial size.
+
+    The default is ``(i - 1)*s - 2p + k`` per axis; an explicit ``output_size``
+    (``n`` ints, or ``n + 2`` with N and C first) must lie strictly between
+    ``default - stride`` and ``default + stride``, as in torch.
+    """
+    check_tensor("input", input)
+    check_tensor("indices", indices)
+    if input.dim() not in (n + 1, n + 2):
+        raise ValueError(
+            f"{op}: input must be {n + 2}-D {layout(n)} or unbatched {n + 1}-D {layout(n, batched=False)}, "
+            f"got a {input.dim()}-D tensor of shape {_shape(input)}."
+        )
+    if indices.dtype != torch.int64:
+        raise TypeError(
+            f"{op}: indices must be int64 (as returned by max_pool with return_indices=True), got {indices.dtype}; "
+            f"use indices.long()."
+        )
+    if indices.shape != input.shape:
+        raise ValueError(
+            f"{op}: indices must have the input's shape {_shape(input)}, got {_shape(indices)}; pass the indices that "
+            f"max_pool returned together with this input."
+        )
+    kernel_size = as_tuple("kernel_size", kernel_size, n, minimum=1)
+    stride = kernel_size if stride is None else as_tuple("stride", stride, n, minimum=1)
+    padding = as_tuple("padding", padding, n, minimum=0)
+    default = tuple((i - 1) * s - 2 * p + k for i, s, p, k in zip(input.shape[-n:], stride, padding, kernel_size))
+    if output_size is None:
+        size = default
+    else:
+        if not isinstance(output_size, (tuple, list, torch.Size)) or len(output_size) not in (n, n + 2):
+            raise ValueError(
+                f"{op}: output_size must be a sequence of {n} ints (or {n + 2} with N and C first), got {output_size!r}."
+            )
+        size = tuple(check_int(f"output_size[{i}]", v) for i, v in enumerate(tuple(output_size)[-n:]))
+        for axis, (o, d, s) in enumerate(zip(size, default, stride)):
+            if not d - s < o < d + s:
+                raise ValueError(
+                    f"{op}: output_size {tuple(output_size)} is impossible on spatial axis {axis}: max_pool with "
+                    f"kernel_size {kernel_size}, stride {stride}, padding {padding} gives this input's size from "
+                    f"{d - s + 1}..{d + s - 1} only (default {d})."
+                )
+    if any(o < 1 for o in size):
+        raise ValueError(f"{op}: output size {size} must be positive; use less padding.")
+    return size

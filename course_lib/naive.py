@@ -92,3 +92,90 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
             if a.bias is not None:
                 out[n, co] += a.bias[co]
     return out[0] if a.unbatched else out
+
+
+# ----------------------------------------------------------------------------
+# Transposed convolution
+# ----------------------------------------------------------------------------
+# The scatter view: every input element stamps the kernel, scaled by its value,
+# into the output, at a position stride apart from its neighbour's stamp:
+#
+#     full[n, g*C_out_g + co, i1*s1 + k1*d1, ...] += x[n, ci, i1, ...] * weight[ci, co, k1, ...]
+#
+# then ``padding`` elements are cut from both ends of every axis (and
+# ``output_padding`` extra elements are kept at the end).
+
+
+def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """N-d transposed convolution by scatter-add: each input element stamps the kernel into the output.
+
+    The number of spatial axes ``n`` is ``weight.dim() - 2``.
+
+    Args:
+        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+        weight: ``(C_in, C_out / groups, k1, ..., kn)`` (input channels first, unlike a convolution).
+        bias: ``(C_out,)`` or ``None``.
+        stride, dilation: int or n-tuple, >= 1.
+        padding: int or n-tuple: elements removed from each end of each axis.
+        output_padding: int or n-tuple, smaller than stride or dilation: elements kept at the end.
+        groups: split the channels into this many independent transposed convolutions.
+
+    Returns:
+        ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
+        (unbatched in, unbatched out).
+    """
+    a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _convolve_transpose(a)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
+    return _convolve_transpose(a)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
+    return _convolve_transpose(a)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
+    return _convolve_transpose(a)
+
+
+def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
+    """The scatter loops, for checked arguments ``a`` (see :class:`course_lib.args.ConvTransposeArgs`)."""
+    x = a.input  # (N, C_in, *input_size)
+    batch, in_channels = x.shape[:2]
+    in_per_group, out_per_group = in_channels // a.groups, a.weight.shape[1]
+    # The full result, before padding is cut away: each axis is (i-1)*s + d*(k-1) + 1 + output_padding long.
+    full_size = [o + 2 * p for o, p in zip(a.output_size, a.padding)]
+    full = x.new_zeros((batch, a.out_channels, *full_size))
+    for n in range(batch):
+        for ci in range(in_channels):
+            g = ci // in_per_group
+            channels = slice(g * out_per_group, (g + 1) * out_per_group)
+            for position in itertools.product(*(range(i) for i in x.shape[2:])):
+                # The stamp of input element x[n, ci, i...] starts at i*s and has k elements d apart.
+                window = tuple(
+                    slice(i * s, i * s + d * (k - 1) + 1, d)
+                    for i, s, d, k in zip(position, a.stride, a.dilation, a.kernel_size)
+                )
+                full[(n, channels, *window)] += x[(n, ci, *position)] * a.weight[ci]
+    # padding cuts p elements from each end of every axis.
+    out = full[(..., *(slice(p, p + o) for p, o in zip(a.padding, a.output_size)))]
+    if a.bias is not None:
+        out = out + a.bias.view(1, -1, *[1] * a.n)
+    return out[0] if a.unbatched else out

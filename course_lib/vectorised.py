@@ -179,3 +179,150 @@ def _depthwise(x, a: args.ConvArgs) -> torch.Tensor:
 def _offsets(kernel_size):
     """All kernel offsets ``(k1, ..., kn)`` in row-major order (the order of ``weight.reshape``)."""
     return itertools.product(*(range(k) for k in kernel_size))
+
+
+# ----------------------------------------------------------------------------
+# Transposed convolution
+# ----------------------------------------------------------------------------
+# Fast path: one matrix product gives every kernel stamp at once, then col2im
+# adds the stamps into the output. The transpose of im2col + matmul:
+#
+#   columns = weight^T @ x          (C_out/g * k1..kn, C_in/g) @ (C_in/g, I1..In)
+#   col2im: for each kernel offset (k1, ..., kn)
+#       full[..., k1*d1 : ... : s1, ...] += columns[:, :, k1, ..., kn]   (done as one index_add)
+#
+# The teaching view, conv_transpose_zero_insertion, is the same operation as an
+# ordinary convolution of a stretched input: slower, since most of what it
+# multiplies are the inserted zeros.
+
+
+def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """N-d transposed convolution by one matmul + col2im (strided slice-adds).
+
+    The number of spatial axes ``n`` is ``weight.dim() - 2``.
+
+    Args:
+        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+        weight: ``(C_in, C_out / groups, k1, ..., kn)`` (input channels first, unlike a convolution).
+        bias: ``(C_out,)`` or ``None``.
+        stride, dilation: int or n-tuple, >= 1.
+        padding: int or n-tuple: elements removed from each end of each axis.
+        output_padding: int or n-tuple, smaller than stride or dilation: elements kept at the end.
+        groups: split the channels into this many independent transposed convolutions.
+
+    Returns:
+        ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
+        (unbatched in, unbatched out).
+    """
+    a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _convolve_transpose(a)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
+    return _convolve_transpose(a)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
+    return _convolve_transpose(a)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+
+    Arguments as in :func:`conv_transposend`.
+    """
+    a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
+    return _convolve_transpose(a)
+
+
+def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
+    """Add kernel stamps back into an image: the adjoint (transpose) of :func:`im2col`.
+
+    Args:
+        columns: ``(N, C, k1, ..., kn, I1, ..., In)``: the stamp of input position
+            ``i`` at kernel offset ``k`` belongs at ``i*s + k*d - p`` of the output.
+        output_size: ``(O1, ..., On)``, the spatial size of the result.
+        kernel_size, stride, dilation, padding: n-tuples.
+
+    Returns:
+        ``(N, C, O1, ..., On)``: the sum of every stamp that lands inside.
+
+    All stamps are added in one ``index_add``: each entry of ``columns`` gets the
+    flat position ``i*s + k*d`` in the full (uncut) result; then ``padding`` is
+    cut from each end. (The same as one strided slice-add per kernel offset,
+    ``full[..., k*d : k*d + (I-1)*s + 1 : s] += columns[:, :, k]``, in one call.)
+    """
+    n = len(kernel_size)
+    batch, channels = columns.shape[:2]
+    in_size = columns.shape[2 + n :]
+    full_size = [o + 2 * p for o, p in zip(output_size, padding)]
+    target = torch.zeros((1,) * 2 * n, dtype=torch.long, device=columns.device)  # broadcasts to (k..., I...)
+    for axis, (k, i, s, d, f) in enumerate(zip(kernel_size, in_size, stride, dilation, full_size)):
+        k_shape, i_shape = [1] * 2 * n, [1] * 2 * n
+        k_shape[axis], i_shape[n + axis] = k, i
+        coordinate = (torch.arange(k, device=columns.device) * d).view(k_shape) + (torch.arange(i, device=columns.device) * s).view(i_shape)
+        target = target * f + coordinate  # row-major flat index in the full grid
+    full = columns.new_zeros((batch * channels, math.prod(full_size)))
+    full = full.index_add(1, target.reshape(-1), columns.reshape(batch * channels, -1))
+    full = full.view(batch, channels, *full_size)
+    return full[(..., *(slice(p, p + o) for p, o in zip(padding, output_size)))]
+
+
+def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
+    """GEMM + col2im for checked arguments ``a`` (see :class:`course_lib.args.ConvTransposeArgs`)."""
+    x = a.input
+    batch, in_channels = x.shape[:2]
+    in_size = tuple(x.shape[2:])
+    out_per_group = a.weight.shape[1]
+    # weight (C_in, C_out/g, k...) -> (g, C_out/g * prod(k), C_in/g): each row is one (output channel, offset)
+    w = a.weight.reshape(a.groups, in_channels // a.groups, -1).transpose(1, 2)
+    x = x.reshape(batch, a.groups, in_channels // a.groups, -1)  # (N, g, C_in/g, prod(I))
+    columns = w @ x  # (N, g, C_out/g * prod(k), prod(I)): every stamp of every input element
+    columns = columns.reshape(batch, a.out_channels, *a.kernel_size, *in_size)
+    out = col2im(columns, a.output_size, a.kernel_size, a.stride, a.dilation, a.padding)
+    if a.bias is not None:
+        out = out + a.bias.view(1, -1, *[1] * a.n)
+    return out[0] if a.unbatched else out
+
+
+def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution as an ordinary convolution of a stretched input (the teaching view).
+
+    Three steps, each one line below:
+
+    1. insert ``stride - 1`` zeros between neighbouring input elements;
+    2. pad every axis by ``d*(k-1) - p`` at the start and ``d*(k-1) - p + output_padding``
+       at the end (a negative amount crops);
+    3. convolve with stride 1 and the kernel flipped on every spatial axis, its
+       input and output channels swapped within each group.
+
+    Same arguments and result as :func:`conv_transposend`; slower, because most
+    of the products it computes are with the inserted zeros.
+    """
+    a = args.conv_transpose_args("conv_transpose_zero_insertion", input, weight, bias, stride, padding, output_padding, groups, dilation)
+    x = a.input
+    # 1. zero insertion: element i moves to i*s.
+    stretched = x.new_zeros((*x.shape[:2], *((i - 1) * s + 1 for i, s in zip(x.shape[2:], a.stride))))
+    stretched[(..., *(slice(None, None, s) for s in a.stride))] = x
+    # 2. pad (or crop, where p > d*(k-1)).
+    before = [d * (k - 1) - p for d, k, p in zip(a.dilation, a.kernel_size, a.padding)]
+    after = [b + op for b, op in zip(before, a.output_padding)]
+    stretched = pad(stretched, tuple((max(b, 0), max(e, 0)) for b, e in zip(before, after)))
+    crop = tuple(slice(max(-b, 0), size - max(-e, 0)) for b, e, size in zip(before, after, stretched.shape[2:]))
+    stretched = stretched[(..., *crop)]
+    # 3. flip the kernel and swap its channel axes per group: (C_in, C_out/g, k...) -> (C_out, C_in/g, k...).
+    in_channels, out_per_group = a.weight.shape[:2]
+    w = a.weight.reshape(a.groups, in_channels // a.groups, out_per_group, *a.kernel_size).transpose(1, 2)
+    w = w.reshape(a.out_channels, in_channels // a.groups, *a.kernel_size).flip(list(range(2, 2 + a.n)))
+    out = convnd(stretched, w, a.bias, stride=1, dilation=a.dilation, groups=a.groups)
+    return out[0] if a.unbatched else out

@@ -1,0 +1,357 @@
+"""Separable convolutions: doing a big convolution as two small ones.
+
+Three ways to split a convolution, each with its parameter and
+multiply-accumulate (MAC) counts from ``course_lib.shapes``:
+
+- **depthwise-separable** (MobileNet, Xception): a *depthwise* convolution
+  (one k x k filter per input channel, ``groups = C_in``) mixes space, then a
+  *pointwise* 1 x 1 convolution mixes channels. Roughly ``1/C_out + 1/k^2``
+  of the parameters and MACs of a full convolution.
+- **spatially separable**: a k x k kernel that is an outer product
+  ``column ⊗ row`` (rank 1) is a (k x 1) convolution followed by a (1 x k)
+  one: ``2k`` instead of ``k^2`` multiplications per output. The SVD tells
+  whether a kernel is rank 1, and if not, what the best rank-1 version loses.
+- **(2+1)-D** (R(2+1)D, Tran et al. 2018): a t x d x d video convolution as a
+  (1, d, d) spatial convolution into ``M`` channels, then a (t, 1, 1) temporal
+  one, with ``M`` chosen so that the parameter count matches the full 3-D layer.
+
+All functions are built on ``course_lib.vectorised``: differentiable, any device.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from course_lib import args, shapes
+from course_lib import vectorised as V
+
+# ----------------------------------------------------------------------------
+# Depthwise, pointwise, depthwise-separable
+# ----------------------------------------------------------------------------
+
+
+def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, padding_mode="zeros"):
+    """Depthwise convolution: every input channel gets its own filter(s), no channel mixing.
+
+    Args:
+        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+        weight: ``(C * m, 1, kH, kW)``: ``m`` filters per input channel (the depth multiplier, usually 1).
+        bias: ``(C * m,)`` or ``None``.
+        stride, padding, dilation, padding_mode: as in ``course_lib.vectorised.conv2d``.
+
+    Returns:
+        ``(N, C * m, H_out, W_out)``: ``conv2d`` with ``groups = C``.
+    """
+    channels = args.check_conv_input("depthwise_conv2d", input, 2)[0].shape[1]
+    args.check_weight("depthwise_conv2d", weight, 2)
+    if weight.shape[1] != 1:
+        raise ValueError(
+            f"depthwise_conv2d: weight must be (C * multiplier, 1, kH, kW) with one input channel per filter, "
+            f"got shape {tuple(weight.shape)}. For filters that mix channels use conv2d."
+        )
+    return V.conv2d(input, weight, bias, stride, padding, dilation, groups=channels, padding_mode=padding_mode)
+
+
+def pointwise_conv2d(input, weight, bias=None):
+    """Pointwise (1 x 1) convolution: mixes channels at every pixel, no spatial extent.
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: ``(C_out, C_in, 1, 1)``.
+        bias: ``(C_out,)`` or ``None``.
+
+    Returns:
+        ``(N, C_out, H, W)``: at every pixel, ``weight[:, :, 0, 0] @ input[n, :, h, w]``.
+    """
+    args.check_weight("pointwise_conv2d", weight, 2)
+    if tuple(weight.shape[2:]) != (1, 1):
+        raise ValueError(
+            f"pointwise_conv2d: weight must be (C_out, C_in, 1, 1), got kernel {tuple(weight.shape[2:])} "
+            f"(shape {tuple(weight.shape)}). Use conv2d for a larger kernel."
+        )
+    return V.conv2d(input, weight, bias)
+
+
+def depthwise_separable_conv2d(
+    input, depthwise_weight, pointwise_weight, depthwise_bias=None, pointwise_bias=None,
+    stride=1, padding=0, dilation=1, padding_mode="zeros",
+):
+    """Depthwise convolution, then pointwise: the MobileNet block (without its norms and activations).
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        depthwise_weight: ``(C_in * m, 1, kH, kW)``.
+        pointwise_weight: ``(C_out, C_in * m, 1, 1)``.
+        depthwise_bias: ``(C_in * m,)`` or ``None``; pointwise_bias: ``(C_out,)`` or ``None``.
+        stride, padding, dilation, padding_mode: of the depthwise step.
+
+    Returns:
+        ``(N, C_out, H_out, W_out)``.
+    """
+    hidden = depthwise_conv2d(input, depthwise_weight, depthwise_bias, stride, padding, dilation, padding_mode)
+    return pointwise_conv2d(hidden, pointwise_weight, pointwise_bias)
+
+
+def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_size, multiplier=1, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a full convolution and its depthwise-separable version.
+
+    Args:
+        in_channels, out_channels: of the layer.
+        kernel_size, output_size: ``(kH, kW)`` and ``(H_out, W_out)`` (an int means both axes).
+        multiplier: depthwise filters per input channel.
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full": {"params", "macs"}, "depthwise": {...}, "pointwise": {...},
+        "separable": {...}, "ratio": {"params", "macs"}}`` with ratio = separable / full.
+
+    >>> round(depthwise_separable_counts(32, 64, 3, 56)["ratio"]["macs"], 4)  # 1/64 + 1/9
+    0.1267
+    """
+    kernel = args.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    out = args.as_tuple("output_size", output_size, 2, minimum=1)
+    multiplier = args.check_int("multiplier", multiplier, minimum=1)
+    hidden = in_channels * multiplier
+    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
+    depthwise = _counts(in_channels, hidden, kernel, out, in_channels, bias)
+    pointwise = _counts(hidden, out_channels, (1, 1), out, 1, bias)
+    return _with_ratio(full, {"depthwise": depthwise, "pointwise": pointwise})
+
+
+# ----------------------------------------------------------------------------
+# Spatially separable: rank-1 kernels and the SVD
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Factorisation:
+    """What the SVD says about a kernel ``K``.
+
+    Attributes:
+        singular_values: all of them, largest first (as a tensor).
+        rank: how many are above ``tolerance`` (numerical rank).
+        separable: ``rank <= 1``: ``K`` is exactly ``column ⊗ row`` (up to rounding).
+        relative_error: ``||K - column ⊗ row||_F / ||K||_F`` of the best rank-1
+            approximation, ``sqrt(s2^2 + s3^2 + ...) / sqrt(s1^2 + s2^2 + ...)`` (0 for a zero kernel).
+        tolerance: singular values at or below it count as zero.
+    """
+
+    singular_values: torch.Tensor
+    rank: int
+    separable: bool
+    relative_error: float
+    tolerance: float
+
+    def __str__(self) -> str:
+        values = ", ".join(f"{v:.4g}" for v in self.singular_values.tolist())
+        if self.separable:
+            return f"rank {self.rank}: separable, column ⊗ row is exact (singular values {values})."
+        return (
+            f"rank {self.rank}: NOT separable; the best rank-1 approximation (column ⊗ row) loses "
+            f"{100 * self.relative_error:.3g}% of the kernel (relative Frobenius error; singular values {values})."
+        )
+
+
+def factorise_kernel(kernel, rtol=None):
+    """Split a 2-D kernel into ``column ⊗ row`` with the SVD, and say how good the split is.
+
+    ``K = U diag(s) V^T``; the best rank-1 approximation is ``s1 * u1 v1^T``
+    (Eckart-Young), so ``column = sqrt(s1) * u1`` and ``row = sqrt(s1) * v1``.
+    It equals ``K`` exactly when every other singular value is zero.
+
+    Args:
+        kernel: ``(kH, kW)``.
+        rtol: singular values ``<= rtol * s1`` count as zero; default
+            ``max(kH, kW) * eps`` of the dtype (as ``torch.linalg.matrix_rank``).
+
+    Returns:
+        ``(column, row, info)``: ``column`` is ``(kH,)``, ``row`` is ``(kW,)`` (signs chosen so
+        that the largest entry of ``column`` is positive), ``info`` a :class:`Factorisation`.
+
+    >>> column, row, info = factorise_kernel(torch.tensor([[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]]))
+    >>> info.separable, info.rank
+    (True, 1)
+    >>> torch.allclose(torch.outer(column, row), torch.tensor([[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]]))
+    True
+    """
+    args.check_tensor("kernel", kernel)
+    if kernel.dim() != 2 or kernel.numel() == 0:
+        raise ValueError(
+            f"factorise_kernel: kernel must be a non-empty 2-D (kH, kW) tensor, got shape {tuple(kernel.shape)}. "
+            f"For a conv2d weight (C_out, C_in, kH, kW) pass one slice, e.g. weight[0, 0]."
+        )
+    if not kernel.is_floating_point():
+        raise TypeError(f"factorise_kernel: kernel must be a floating-point tensor, got {kernel.dtype}; use kernel.float().")
+    u, s, vh = torch.linalg.svd(kernel)
+    if rtol is None:
+        rtol = max(kernel.shape) * torch.finfo(kernel.dtype).eps
+    tolerance = float(rtol) * s[0].item()
+    rank = int((s > tolerance).sum())
+    total = s.square().sum()
+    relative_error = (s[1:].square().sum() / total).sqrt().item() if total > 0 else 0.0
+    column, row = u[:, 0] * s[0].sqrt(), vh[0] * s[0].sqrt()
+    if column[column.abs().argmax()] < 0:  # the SVD's sign is arbitrary: pick the readable one
+        column, row = -column, -row
+    info = Factorisation(s.detach(), rank, rank <= 1, relative_error, tolerance)
+    return column, row, info
+
+
+def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation=1, padding_mode="zeros"):
+    """Apply the kernel ``column ⊗ row`` to every channel as two 1-D passes: ``(kH x 1)``, then ``(1 x kW)``.
+
+    Equal to ``conv2d`` with the kernel ``torch.outer(column, row)`` on each channel
+    separately (a depthwise convolution), at ``kH + kW`` instead of ``kH * kW``
+    multiplications per output.
+
+    Args:
+        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+        column: ``(kH,)`` for all channels, or ``(C, kH)`` one per channel.
+        row: ``(kW,)`` or ``(C, kW)``.
+        stride, padding, dilation: int or ``(along H, along W)``; padding may be ``"same"`` or ``"valid"``.
+        padding_mode: as in ``conv2d``.
+
+    Returns:
+        ``(N, C, H_out, W_out)``.
+    """
+    channels = args.check_conv_input("spatially_separable_conv2d", input, 2)[0].shape[1]
+    column = _per_channel("column", column, channels)  # (C, kH)
+    row = _per_channel("row", row, channels)  # (C, kW)
+    stride = args.as_tuple("stride", stride, 2, minimum=1)
+    dilation = args.as_tuple("dilation", dilation, 2, minimum=1)
+    if isinstance(padding, str):  # "same" / "valid" mean the same thing for each pass
+        pad_h = pad_w = padding
+    else:
+        along_h, along_w = args.as_tuple("padding", padding, 2)
+        pad_h, pad_w = (along_h, 0), (0, along_w)
+    vertical = V.conv2d(input, column[:, None, :, None], None, (stride[0], 1), pad_h, (dilation[0], 1), channels, padding_mode)
+    return V.conv2d(vertical, row[:, None, None, :], None, (1, stride[1]), pad_w, (1, dilation[1]), channels, padding_mode)
+
+
+def spatially_separable_counts(kernel_size, output_size, channels=1) -> dict:
+    """Parameters and MACs (one sample) of a depthwise ``kH x kW`` kernel vs its two 1-D passes.
+
+    >>> spatially_separable_counts(5, 100)["ratio"]["macs"]   # (5 + 5) / 25
+    0.4
+    """
+    kh, kw = args.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    out = args.as_tuple("output_size", output_size, 2, minimum=1)
+    channels = args.check_int("channels", channels, minimum=1)
+    full = _counts(channels, channels, (kh, kw), out, channels, False)
+    # The vertical pass must produce every row the horizontal pass reads: about as many outputs (exact
+    # for stride 1 along W); counted here at the final output size, as the lesson's tables do.
+    vertical = _counts(channels, channels, (kh, 1), out, channels, False)
+    horizontal = _counts(channels, channels, (1, kw), out, channels, False)
+    return _with_ratio(full, {"vertical": vertical, "horizontal": horizontal})
+
+
+# ----------------------------------------------------------------------------
+# (2+1)-D: a 3-D convolution as spatial then temporal
+# ----------------------------------------------------------------------------
+
+
+def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
+    """Channels between the spatial and the temporal step so that parameters match the full 3-D layer.
+
+    For a ``t x d x d`` kernel (R(2+1)D, Tran et al. 2018):
+    ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in general).
+
+    >>> r2plus1d_mid_channels(64, 64, 3)
+    144
+    """
+    n_in = args.check_int("in_channels", in_channels, minimum=1)
+    n_out = args.check_int("out_channels", out_channels, minimum=1)
+    t, kh, kw = args.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    return (t * kh * kw * n_in * n_out) // (kh * kw * n_in + t * n_out)
+
+
+def conv2plus1d(
+    input, spatial_weight, temporal_weight, spatial_bias=None, temporal_bias=None,
+    stride=1, padding=0, dilation=1, activation=None,
+):
+    """A (2+1)-D block: a ``(1, kH, kW)`` spatial convolution, optionally an activation, a ``(kT, 1, 1)`` temporal one.
+
+    Args:
+        input: ``(N, C_in, T, H, W)`` or unbatched ``(C_in, T, H, W)``.
+        spatial_weight: ``(M, C_in, 1, kH, kW)``.
+        temporal_weight: ``(C_out, M, kT, 1, 1)``.
+        spatial_bias: ``(M,)`` or ``None``; temporal_bias: ``(C_out,)`` or ``None``.
+        stride, padding, dilation: int or ``(T, H, W)``: the ``T`` part goes to the temporal
+            step, the ``H, W`` parts to the spatial step.
+        activation: a function applied between the steps (R(2+1)D uses ``torch.relu``), or ``None``.
+
+    Returns:
+        ``(N, C_out, T_out, H_out, W_out)``, the same size as a ``(kT, kH, kW)`` conv3d with these arguments.
+    """
+    for name, w, shape in (("spatial_weight", spatial_weight, "(M, C_in, 1, kH, kW)"), ("temporal_weight", temporal_weight, "(C_out, M, kT, 1, 1)")):
+        args.check_weight("conv2plus1d", w, 3)
+        bad = w.shape[2] != 1 if name == "spatial_weight" else tuple(w.shape[3:]) != (1, 1)
+        if bad:
+            raise ValueError(f"conv2plus1d: {name} must be {shape}, got shape {tuple(w.shape)}.")
+    s, p, d = (args.as_tuple(name, v, 3, minimum=m) for name, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    hidden = V.conv3d(input, spatial_weight, spatial_bias, (1, s[1], s[2]), (0, p[1], p[2]), (1, d[1], d[2]))
+    if activation is not None:
+        hidden = activation(hidden)
+    return V.conv3d(hidden, temporal_weight, temporal_bias, (s[0], 1, 1), (p[0], 0, 0), (d[0], 1, 1))
+
+
+def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, stride=1, padding=0, mid_channels=None, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a full 3-D convolution and its (2+1)-D factorisation.
+
+    Args:
+        in_channels, out_channels: of the layer.
+        kernel_size: ``(kT, kH, kW)`` (an int: the same on every axis).
+        input_size: ``(T, H, W)`` of the input.
+        stride, padding: int or ``(T, H, W)``.
+        mid_channels: ``M``; default :func:`r2plus1d_mid_channels` (parameters match).
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full", "spatial", "temporal", "separable", "ratio"}`` like
+        :func:`depthwise_separable_counts`, plus ``"mid_channels"``.
+    """
+    kernel = args.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    size = args.as_tuple("input_size", input_size, 3, minimum=1)
+    stride = args.as_tuple("stride", stride, 3, minimum=1)
+    padding = args.as_tuple("padding", padding, 3, minimum=0)
+    m = r2plus1d_mid_channels(in_channels, out_channels, kernel) if mid_channels is None else args.check_int("mid_channels", mid_channels, 1)
+    out = shapes.conv_output_size(size, kernel, stride, padding)
+    # The spatial step keeps T; the temporal step keeps the spatial step's H, W.
+    spatial_out = (size[0], out[1], out[2])
+    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
+    spatial = _counts(in_channels, m, (1, kernel[1], kernel[2]), spatial_out, 1, bias)
+    temporal = _counts(m, out_channels, (kernel[0], 1, 1), out, 1, bias)
+    result = _with_ratio(full, {"spatial": spatial, "temporal": temporal})
+    result["mid_channels"] = m
+    return result
+
+
+# ----------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------
+
+
+def _counts(in_channels, out_channels, kernel, output_size, groups, bias) -> dict:
+    return {
+        "params": shapes.conv_params(in_channels, out_channels, tuple(kernel), groups, bias),
+        "macs": shapes.conv_macs(in_channels, out_channels, tuple(kernel), tuple(output_size), groups),
+    }
+
+
+def _with_ratio(full: dict, parts: dict) -> dict:
+    separable = {key: sum(part[key] for part in parts.values()) for key in ("params", "macs")}
+    ratio = {key: separable[key] / full[key] for key in ("params", "macs")}
+    return {"full": full, **parts, "separable": separable, "ratio": ratio}
+
+
+def _per_channel(name, vector, channels) -> torch.Tensor:
+    """A 1-D filter ``(k,)`` (shared) or ``(C, k)`` (one per channel), returned as ``(C, k)``."""
+    args.check_tensor(name, vector)
+    if vector.dim() == 1 and vector.numel() > 0:
+        return vector.expand(channels, -1)
+    if vector.dim() == 2 and vector.shape[0] == channels and vector.shape[1] > 0:
+        return vector
+    raise ValueError(
+        f"spatially_separable_conv2d: {name} must be (k,) for every channel or ({channels}, k), one per channel, "
+        f"got shape {tuple(vector.shape)}."
+    )
