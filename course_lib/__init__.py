@@ -2,11 +2,17 @@
 
 Modules (read them in this order):
 
-- ``naive``       convolutions as loops, the textbook definition
-- ``vectorised``  the same functions as im2col + matmul, fast and differentiable
+- ``naive``       convolutions and transposed convolutions as loops, the textbook definitions
+- ``vectorised``  the same functions as im2col + matmul (and col2im), fast and differentiable
 - ``shapes``      output sizes, parameter and multiply-accumulate counts, receptive fields
+- ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
+- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD) and (2+1)-D blocks
+- ``upsample``    interpolate (nearest ... bicubic), pixel shuffle, max-unpooling
 - ``padding``     the four padding modes by index arithmetic
 - ``args``        argument normalisation and validation shared by every operation
+- ``data``        a photo shipped with matplotlib, synthetic videos and volumes
+- ``widgets``     dimension slicer, kernel stepper, output-size explorer (ipywidgets)
+- ``plots``       the drawing helpers the widgets use, usable from lessons
 
 ``naive`` and ``vectorised`` expose the same names with the signatures of
 ``torch.nn.functional``, so either can replace the other, or torch's.
