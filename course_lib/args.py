@@ -280,8 +280,25 @@ def check_output_padding(output_padding, stride, dilation) -> tuple[int, ...]:
 # ----------------------------------------------------------------------------
 
 
+class _SlidingArgs:
+    """What every checked call of a sliding-kernel operation can tell: its axes and kernel."""
+
+    stride: tuple[int, ...]
+    weight: torch.Tensor
+
+    @property
+    def n(self) -> int:
+        """Number of spatial (sliding) axes."""
+        return len(self.stride)
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        """Kernel size per spatial axis: ``weight.shape[2:]``."""
+        return tuple(self.weight.shape[2:])
+
+
 @dataclass(frozen=True)
-class ConvArgs:
+class ConvArgs(_SlidingArgs):
     """The normal form of a convolution call.
 
     ``input`` is always batched ``(N, C_in, *spatial)``; ``padding`` holds
@@ -299,15 +316,6 @@ class ConvArgs:
     padding_mode: str
     unbatched: bool
     output_size: tuple[int, ...]
-
-    @property
-    def n(self) -> int:
-        """Number of spatial (sliding) axes."""
-        return len(self.stride)
-
-    @property
-    def kernel_size(self) -> tuple[int, ...]:
-        return tuple(self.weight.shape[2:])
 
 
 def conv_args(op, input, weight, bias, stride, padding, dilation, groups, padding_mode, n=None) -> ConvArgs:
@@ -348,7 +356,7 @@ def conv_args(op, input, weight, bias, stride, padding, dilation, groups, paddin
 
 
 @dataclass(frozen=True)
-class ConvTransposeArgs:
+class ConvTransposeArgs(_SlidingArgs):
     """The normal form of a transposed convolution call.
 
     ``input`` is always batched ``(N, C_in, *spatial)``; ``weight`` is
@@ -368,15 +376,6 @@ class ConvTransposeArgs:
     groups: int
     unbatched: bool
     output_size: tuple[int, ...]
-
-    @property
-    def n(self) -> int:
-        """Number of spatial (sliding) axes."""
-        return len(self.stride)
-
-    @property
-    def kernel_size(self) -> tuple[int, ...]:
-        return tuple(self.weight.shape[2:])
 
     @property
     def out_channels(self) -> int:
