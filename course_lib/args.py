@@ -110,7 +110,7 @@ def _rank_hint(op: str, n: int, rank: int) -> str:
             f"spatial axis, e.g. input[None, :, None] gives {layout(n)} with a size-1 {spatial_names(n)[0]} axis."
         )
     if rank < n:
-        return f" Add the missing axes with input.unsqueeze(...) or input[None], or use a convolution with fewer spatial axes."
+        return " Add the missing axes with input.unsqueeze(...) or input[None], or use a convolution with fewer spatial axes."
     return (
         f" {op} slides over {n} spatial {'axis' if n == 1 else 'axes'}. For more, use a convolution with more spatial axes "
         f"(or course_lib's convnd); to treat an extra leading axis as more samples, fold it into the batch "

@@ -283,7 +283,6 @@ def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
     x = a.input
     batch, in_channels = x.shape[:2]
     in_size = tuple(x.shape[2:])
-    out_per_group = a.weight.shape[1]
     # weight (C_in, C_out/g, k...) -> (g, C_out/g * prod(k), C_in/g): each row is one (output channel, offset)
     w = a.weight.reshape(a.groups, in_channels // a.groups, -1).transpose(1, 2)
     x = x.reshape(batch, a.groups, in_channels // a.groups, -1)  # (N, g, C_in/g, prod(I))
