@@ -23,6 +23,8 @@ import matplotlib.ticker
 import numpy as np
 import torch
 
+from course_lib import shapes
+
 HIGHLIGHT = "#d62728"  # red: the cells a kernel placement touches
 PADDING = "#7f7f7f"  # grey hatching: zero padding
 FONTSIZE = 11
@@ -173,8 +175,7 @@ def kernel_placements(size: int, kernel_size: int, stride: int = 1, padding: int
     >>> kernel_placements(5, 2, stride=2, padding=1, dilation=2)
     [[-1, 1], [1, 3], [3, 5]]
     """
-    span = dilation * (kernel_size - 1) + 1
-    count = max(0, (size + 2 * padding - span) // stride + 1)
+    count = max(0, shapes.output_length(size, kernel_size, stride, 2 * padding, dilation))
     return [[j * stride + t * dilation - padding for t in range(kernel_size)] for j in range(count)]
 
 

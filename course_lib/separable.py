@@ -283,12 +283,15 @@ def conv2plus1d(
     Returns:
         ``(N, C_out, T_out, H_out, W_out)``, the same size as a ``(kT, kH, kW)`` conv3d with these arguments.
     """
-    for name, w, shape in (("spatial_weight", spatial_weight, "(M, C_in, 1, kH, kW)"), ("temporal_weight", temporal_weight, "(C_out, M, kT, 1, 1)")):
-        args.check_weight("conv2plus1d", w, 3)
-        bad = w.shape[2] != 1 if name == "spatial_weight" else tuple(w.shape[3:]) != (1, 1)
-        if bad:
-            raise ValueError(f"conv2plus1d: {name} must be {shape}, got shape {tuple(w.shape)}.")
-    s, p, d = (args.as_tuple(name, v, 3, minimum=m) for name, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    args.check_weight("conv2plus1d", spatial_weight, 3)
+    args.check_weight("conv2plus1d", temporal_weight, 3)
+    if spatial_weight.shape[2] != 1:
+        raise ValueError(f"conv2plus1d: spatial_weight must be (M, C_in, 1, kH, kW), got shape {tuple(spatial_weight.shape)}.")
+    if tuple(temporal_weight.shape[3:]) != (1, 1):
+        raise ValueError(f"conv2plus1d: temporal_weight must be (C_out, M, kT, 1, 1), got shape {tuple(temporal_weight.shape)}.")
+    s = args.as_tuple("stride", stride, 3, minimum=1)  # (T, H, W)
+    p = args.as_tuple("padding", padding, 3, minimum=0)
+    d = args.as_tuple("dilation", dilation, 3, minimum=1)
     hidden = V.conv3d(input, spatial_weight, spatial_bias, (1, s[1], s[2]), (0, p[1], p[2]), (1, d[1], d[2]))
     if activation is not None:
         hidden = activation(hidden)

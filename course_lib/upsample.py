@@ -6,11 +6,11 @@ axis, *which input elements does it read, and with what weights?*
 
     nearest        one input: floor(o * scale)                         (torch's legacy rule)
     nearest-exact  one input: floor((o + 0.5) * scale)                 (the pixel whose centre is nearest)
+    linear         two inputs around the source position, weights 1 - t and t
+    bicubic        four inputs around it, weights from Keys' cubic with A = -0.75
 
 (torch's 2-D nearest kernel adds two shortcuts, copy for an unchanged size and
 ``o // 2`` for a doubled one, whatever the scale factor; see :func:`nearest_indices`.)
-    linear         two inputs around the source position, weights 1 - t and t
-    bicubic        four inputs around it, weights from Keys' cubic with A = -0.75
 
 Here ``scale = 1 / scale_factor`` when a scale factor is given (torch's default
 ``recompute_scale_factor=None``), else ``input_size / output_size``. The source
@@ -30,6 +30,8 @@ reads), the index arithmetic follows torch's CPU kernel: positions are computed
 in float32 (float64 for float64 input) and rounded down after a cast to float32.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -276,9 +278,7 @@ def max_unpoolnd(input, indices, kernel_size, stride=None, padding=0, output_siz
         n = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else args.check_tensor("input", input).dim() - 2
     op = f"max_unpool{n}d"
     size = args.unpool_output_size(op, input, indices, kernel_size, stride, padding, output_size, n)
-    plane = 1
-    for s in size:
-        plane *= s
+    plane = math.prod(size)  # elements in one (N, C) plane of the output
     values = input.reshape(*input.shape[:-n], -1)  # (..., prod(S))
     where = indices.reshape(*indices.shape[:-n], -1)
     if where.numel() and (where.min() < 0 or where.max() >= plane):

@@ -629,12 +629,10 @@ class OutputSizeExplorer(_Widget):
             f"  = ⌊({i} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1",
             f"  = ⌊{top} / {s}⌋ + 1 = {top // s} + 1 = {top // s + 1}",
         ]
-        o = self.output_size()
-        if o is None:
-            try:
-                shapes.conv_output_size(**v)
-            except ValueError as error:
-                lines.append(f"The kernel does not fit, so there is no output: {error}")
+        try:
+            o = shapes.conv_output_size(**v)
+        except ValueError as error:
+            lines.append(f"The kernel does not fit, so there is no output: {error}")
         else:
             lines.append(f"{o} kernel placement{'s' if o != 1 else ''}, starting every s = {s} cells of the padded input.")
             unused = self.unused()
