@@ -9,7 +9,8 @@ Modules (read them in this order):
 - ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD) and (2+1)-D blocks
 - ``upsample``    interpolate (nearest ... bicubic), pixel shuffle, max-unpooling
 - ``padding``     the four padding modes by index arithmetic
-- ``args``        argument normalisation and validation shared by every operation
+- ``args``        the arguments of a convolution and a transposed convolution, checked once (used by every implementation)
+- ``utils``       the leaf: small argument checks and layout names, imported by every other module
 - ``data``        a photo shipped with matplotlib, synthetic videos and volumes
 - ``widgets``     dimension slicer, kernel stepper, output-size explorer (ipywidgets)
 - ``plots``       the drawing helpers the widgets use, usable from lessons

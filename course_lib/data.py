@@ -7,7 +7,7 @@ import matplotlib.cbook
 import matplotlib.image
 import torch
 
-from course_lib import args
+from course_lib import utils
 
 
 def sample_image(size: int | None = 128, gray: bool = False) -> torch.Tensor:
@@ -20,11 +20,14 @@ def sample_image(size: int | None = 128, gray: bool = False) -> torch.Tensor:
 
     Returns:
         ``(3, H, W)`` (or ``(1, H, W)`` if ``gray``), float32 in ``[0, 1]``.
+
+    >>> sample_image(64).shape, sample_image(None, gray=True).shape
+    (torch.Size([3, 64, 64]), torch.Size([1, 600, 512]))
     """
     path = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
     image = torch.from_numpy(matplotlib.image.imread(path).copy()).permute(2, 0, 1).float() / 255.0
     if size is not None:
-        size = args.check_int("size", size, minimum=1)
+        size = utils.check_int("size", size, minimum=1)
         if size > 512:
             raise ValueError(f"size must be at most 512 (the photo is 600x512), got {size}; use size=None for all of it.")
         image = image[:, 44:556, :]  # centre 512x512
@@ -43,10 +46,14 @@ def synthetic_video(frames: int = 16, size: int = 32, channels: int = 3, seed: i
     Returns:
         ``(C, D, H, W)`` = ``(channels, frames, size, size)``, float32 in ``[0, 1]``;
         add a batch axis with ``[None]`` for ``Conv3d``.
+
+    >>> video = synthetic_video(frames=8, size=16)
+    >>> video.shape, video[0, 0, :4, :4].min().item() >= 0.5   # the square starts in the top-left corner
+    (torch.Size([3, 8, 16, 16]), True)
     """
-    frames = args.check_int("frames", frames, 1)
-    size = args.check_int("size", size, 8)
-    channels = args.check_int("channels", channels, 1)
+    frames = utils.check_int("frames", frames, 1)
+    size = utils.check_int("size", size, 8)
+    channels = utils.check_int("channels", channels, 1)
     g = torch.Generator().manual_seed(seed)
     video = 0.1 * torch.rand(channels, frames, size, size, generator=g)
     side = size // 4
@@ -62,8 +69,11 @@ def synthetic_volume(size: int = 24, seed: int = 0) -> torch.Tensor:
 
     Returns:
         ``(1, D, H, W)`` = ``(1, size, size, size)``, float32 in ``[0, 1]``.
+
+    >>> synthetic_volume(16).shape
+    torch.Size([1, 16, 16, 16])
     """
-    size = args.check_int("size", size, 8)
+    size = utils.check_int("size", size, 8)
     g = torch.Generator().manual_seed(seed)
     axis = torch.linspace(-1, 1, size)
     z, y, x = torch.meshgrid(axis, axis, axis, indexing="ij")

@@ -27,8 +27,8 @@ import math
 
 import torch
 
-from course_lib import args
-from course_lib import vectorised
+from course_lib import args, shapes, utils, vectorised
+from course_lib import padding as padding_modes
 
 
 def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):
@@ -93,12 +93,12 @@ def conv_transpose_by_matrix(input, weight, bias=None, stride=1, padding=0, outp
     (weight ``(C_in, C_out/groups, k...)``, input ``(N, C_in, S...)`` or unbatched).
     """
     a = args.conv_transpose_args("conv_transpose_by_matrix", input, weight, bias, stride, padding, output_padding, groups, dilation)
-    m = conv_matrix(a.weight, a.output_size, a.stride, a.padding, a.dilation, a.groups)  # (C_in*prod(S), C_out*prod(O))
-    x = a.input.reshape(a.input.shape[0], -1)  # (N, C_in * prod(S))
+    in_channels, in_size = a.input.shape[1], tuple(a.input.shape[2:])
+    m = conv_matrix(a.weight, a.output_size, a.stride, a.padding, a.dilation, a.groups)  # (C_in*prod(S'), C_out*prod(O))
+    m = _rows_within(m, in_channels, in_size, _conv_size(a))  # (C_in*prod(S), C_out*prod(O))
+    x = a.input.reshape(a.input.shape[0], in_channels * math.prod(in_size))  # (N, C_in * prod(S))
     out = (x @ m).reshape(x.shape[0], a.out_channels, *a.output_size)  # each row: (M.T @ x_i).T
-    if a.bias is not None:
-        out = out + a.bias.view(1, -1, *[1] * a.n)
-    return out[0] if a.unbatched else out
+    return a.finish(out)  # + bias; unbatched in, unbatched out
 
 
 def conv_transpose_by_gradient(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -114,20 +114,41 @@ def conv_transpose_by_gradient(input, weight, bias=None, stride=1, padding=0, ou
     differentiable itself (``create_graph=True``).
     """
     a = args.conv_transpose_args("conv_transpose_by_gradient", input, weight, bias, stride, padding, output_padding, groups, dilation)
+    # With output_padding >= stride the convolution of the output size has S' > S positions on
+    # an axis; the extra ones get no gradient, so the input is padded with zeros up to S'.
+    extra = tuple((0, c - i) for c, i in zip(_conv_size(a), a.input.shape[2:]))
+    upstream = padding_modes.pad(a.input, extra)
     with torch.enable_grad():
         z = a.input.new_zeros((a.input.shape[0], a.out_channels, *a.output_size), requires_grad=True)
         y = vectorised.convnd(z, a.weight, None, a.stride, a.padding, a.dilation, a.groups)
-        (grad,) = torch.autograd.grad(y, z, grad_outputs=a.input, create_graph=True)
-    if a.bias is not None:
-        grad = grad + a.bias.view(1, -1, *[1] * a.n)
-    return grad[0] if a.unbatched else grad
+        (grad,) = torch.autograd.grad(y, z, grad_outputs=upstream, create_graph=True)
+    return a.finish(grad)  # + bias; unbatched in, unbatched out
+
+
+def _conv_size(a: args.ConvTransposeArgs) -> tuple[int, ...]:
+    """Spatial size S' of the convolution (same weight and arguments) of the transposed convolution's output.
+
+    ``S' = S + floor(output_padding / stride)`` on each axis: it equals the transposed
+    convolution's input size S unless ``output_padding >= stride`` (allowed when it is below the dilation).
+    """
+    return tuple(
+        shapes.output_length(o, k, s, 2 * p, d)
+        for o, k, s, p, d in zip(a.output_size, a.kernel_size, a.stride, a.padding, a.dilation)
+    )
+
+
+def _rows_within(m: torch.Tensor, channels: int, size, full_size) -> torch.Tensor:
+    """Keep the rows of ``m`` (``channels * prod(full_size)`` of them) whose position lies within ``size``."""
+    m = m.reshape(channels, *full_size, m.shape[1])
+    m = m[(slice(None), *(slice(0, s) for s in size))]
+    return m.reshape(channels * math.prod(size), m.shape[-1])
 
 
 def _conv_args_for_size(op, weight, input_size, stride, padding, dilation, groups) -> args.ConvArgs:
     """Checked convolution arguments for an input of spatial size ``input_size`` (no data needed)."""
     n = args.check_weight(op, weight, None)
-    size = args.as_tuple("input_size", input_size, n, minimum=1)
-    groups = args.check_int("groups", groups, minimum=1)
+    size = utils.as_tuple("input_size", input_size, n, minimum=1)
+    groups = utils.check_int("groups", groups, minimum=1)
     # A zero-stride view stands in for the input: it has the right shape and costs no memory.
     stand_in = weight.new_zeros(1).expand(1, weight.shape[1] * groups, *size)
     return args.conv_args(op, stand_in, weight, None, stride, padding, dilation, groups, "zeros")

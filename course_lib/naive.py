@@ -19,7 +19,7 @@ import itertools
 import torch
 
 from course_lib import args
-from course_lib.padding import pad
+from course_lib import padding as padding_modes
 
 
 def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
@@ -39,6 +39,12 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     Returns:
         ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
         (unbatched in, unbatched out).
+
+    Taught in lesson 04 (one N-d convolution).
+
+    >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3), torch.ones(1, 1, 2, 2, 2, 2))   # 4 spatial axes
+    >>> tuple(out.shape), out.flatten()[0].item()                                  # every window holds 2**4 ones
+    ((1, 1, 2, 2, 2, 2), 16.0)
     """
     a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
     return _convolve(a)
@@ -48,6 +54,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 01 (conv1d).
+
+    >>> conv1d(torch.tensor([[[1., 2., 4., 7.]]]), torch.tensor([[[-1., 0., 1.]]]))   # x[i+2] - x[i]
+    tensor([[[3., 5.]]])
     """
     a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
     return _convolve(a)
@@ -57,6 +68,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 02 (conv2d).
+
+    >>> conv2d(torch.arange(16.).view(1, 1, 4, 4), torch.ones(1, 1, 2, 2))   # sums of 2x2 windows
+    tensor([[[[10., 14., 18.],
+              [26., 30., 34.],
+              [42., 46., 50.]]]])
     """
     a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
     return _convolve(a)
@@ -66,6 +84,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 03 (conv3d).
+
+    >>> conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(1, 1, 3, 3, 3)).flatten()   # (N, C, D, H, W) -> (1, 1, 1, 2, 2)
+    tensor([27., 27., 27., 27.])
     """
     a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
     return _convolve(a)
@@ -73,7 +96,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 def _convolve(a: args.ConvArgs) -> torch.Tensor:
     """The loops, for checked arguments ``a`` (see :class:`course_lib.args.ConvArgs`)."""
-    x = pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *padded)
+    x = padding_modes.pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *padded)
     batch, out_channels = x.shape[0], a.weight.shape[0]
     in_per_group = a.weight.shape[1]
     out_per_group = out_channels // a.groups
@@ -89,9 +112,7 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
                     for o, s, d, k in zip(position, a.stride, a.dilation, a.kernel_size)
                 )
                 out[(n, co, *position)] = (x[(n, channels, *window)] * a.weight[co]).sum()
-            if a.bias is not None:
-                out[n, co] += a.bias[co]
-    return out[0] if a.unbatched else out
+    return a.finish(out)  # + bias; unbatched in, unbatched out
 
 
 # ----------------------------------------------------------------------------
@@ -123,6 +144,13 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
     Returns:
         ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
         (unbatched in, unbatched out).
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transposend(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))[0, 0]   # four overlapping stamps
+    tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])
     """
     a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
     return _convolve_transpose(a)
@@ -132,6 +160,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2 overlap
+    tensor([[[1., 1., 3., 2., 2.]]])
     """
     a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
     return _convolve_transpose(a)
@@ -141,6 +174,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), stride=2).shape   # 2x2 -> 4x4
+    torch.Size([1, 1, 4, 4])
     """
     a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
     return _convolve_transpose(a)
@@ -150,6 +188,11 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose3d(torch.ones(1, 1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2)).flatten()
+    tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
     """
     a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
     return _convolve_transpose(a)
@@ -176,6 +219,4 @@ def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
                 full[(n, channels, *window)] += x[(n, ci, *position)] * a.weight[ci]
     # padding cuts p elements from each end of every axis.
     out = full[(..., *(slice(p, p + o) for p, o in zip(a.padding, a.output_size)))]
-    if a.bias is not None:
-        out = out + a.bias.view(1, -1, *[1] * a.n)
-    return out[0] if a.unbatched else out
+    return a.finish(out)  # + bias; unbatched in, unbatched out

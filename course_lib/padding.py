@@ -8,13 +8,40 @@ runs from ``-before`` to ``size + after - 1``), which input element do we copy?
     circular   wrap around                        i mod size
     reflect    mirror at the edge, edge not repeated   |i| then size-1-|size-1-|i||
 
-Both ``naive`` and ``vectorised`` use this one implementation.
+Both ``naive`` and ``vectorised`` use this one implementation. Taught in lesson 01.
+Imports only the leaf :mod:`course_lib.utils`.
 """
 from __future__ import annotations
 
 import torch
 
-from course_lib import args
+from course_lib import utils
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def check_padding_mode(padding_mode, pads, spatial) -> str:
+    """Check ``padding_mode`` and that its padding ``((before, after), ...)`` fits the spatial sizes.
+
+    >>> check_padding_mode("reflect", ((3, 3),), (3,))
+    Traceback (most recent call last):
+        ...
+    ValueError: padding_mode='reflect' needs padding < input size on every axis, got padding 3 on spatial axis 0 of size 3. Use less padding or padding_mode='replicate'.
+    """
+    utils.check_choice("padding_mode", padding_mode, PADDING_MODES)
+    for axis, ((before, after), size) in enumerate(zip(pads, spatial)):
+        largest = max(before, after)
+        if padding_mode == "reflect" and largest >= size:
+            raise ValueError(
+                f"padding_mode='reflect' needs padding < input size on every axis, got padding {largest} "
+                f"on spatial axis {axis} of size {size}. Use less padding or padding_mode='replicate'."
+            )
+        if padding_mode == "circular" and largest > size:
+            raise ValueError(
+                f"padding_mode='circular' needs padding <= input size on every axis, got padding {largest} "
+                f"on spatial axis {axis} of size {size}. Use less padding."
+            )
+    return padding_mode
 
 
 def source_index(size: int, before: int, after: int, mode: str, device=None) -> torch.Tensor:
@@ -45,9 +72,12 @@ def pad(input: torch.Tensor, padding, mode: str = "zeros") -> torch.Tensor:
 
     Returns:
         ``(..., S1 + before_1 + after_1, ..., Sn + before_n + after_n)``.
+
+    >>> pad(torch.tensor([[1, 2, 3]]), ((1, 2),), "circular")
+    tensor([[3, 1, 2, 3, 1, 2]])
     """
-    args.check_tensor("input", input)
-    args.check_choice("mode", mode, args.PADDING_MODES)
+    utils.check_tensor("input", input)
+    utils.check_choice("mode", mode, PADDING_MODES)
     n = len(padding)
     first = input.dim() - n
     if mode == "zeros":
@@ -56,7 +86,7 @@ def pad(input: torch.Tensor, padding, mode: str = "zeros") -> torch.Tensor:
         inside = tuple(slice(b, b + s) for s, (b, _) in zip(input.shape[first:], padding))
         out[(..., *inside)] = input
         return out
-    args.check_padding_mode(mode, padding, input.shape[first:])
+    check_padding_mode(mode, padding, input.shape[first:])
     for axis, (before, after) in enumerate(padding, start=first):
         if before or after:
             index = source_index(input.shape[axis], before, after, mode, input.device)

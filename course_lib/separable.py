@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from course_lib import args, shapes
-from course_lib import vectorised as V
+from course_lib import args, shapes, utils, vectorised
 
 # ----------------------------------------------------------------------------
 # Depthwise, pointwise, depthwise-separable
@@ -50,7 +49,7 @@ def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, 
             f"depthwise_conv2d: weight must be (C * multiplier, 1, kH, kW) with one input channel per filter, "
             f"got shape {tuple(weight.shape)}. For filters that mix channels use conv2d."
         )
-    return V.conv2d(input, weight, bias, stride, padding, dilation, groups=channels, padding_mode=padding_mode)
+    return vectorised.conv2d(input, weight, bias, stride, padding, dilation, groups=channels, padding_mode=padding_mode)
 
 
 def pointwise_conv2d(input, weight, bias=None):
@@ -70,7 +69,7 @@ def pointwise_conv2d(input, weight, bias=None):
             f"pointwise_conv2d: weight must be (C_out, C_in, 1, 1), got kernel {tuple(weight.shape[2:])} "
             f"(shape {tuple(weight.shape)}). Use conv2d for a larger kernel."
         )
-    return V.conv2d(input, weight, bias)
+    return vectorised.conv2d(input, weight, bias)
 
 
 def depthwise_separable_conv2d(
@@ -109,9 +108,9 @@ def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_si
     >>> round(depthwise_separable_counts(32, 64, 3, 56)["ratio"]["macs"], 4)  # 1/64 + 1/9
     0.1267
     """
-    kernel = args.as_tuple("kernel_size", kernel_size, 2, minimum=1)
-    out = args.as_tuple("output_size", output_size, 2, minimum=1)
-    multiplier = args.check_int("multiplier", multiplier, minimum=1)
+    kernel = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    out = utils.as_tuple("output_size", output_size, 2, minimum=1)
+    multiplier = utils.check_int("multiplier", multiplier, minimum=1)
     hidden = in_channels * multiplier
     full = _counts(in_channels, out_channels, kernel, out, 1, bias)
     depthwise = _counts(in_channels, hidden, kernel, out, in_channels, bias)
@@ -175,7 +174,7 @@ def factorise_kernel(kernel, rtol=None):
     >>> torch.allclose(torch.outer(column, row), torch.tensor([[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]]))
     True
     """
-    args.check_tensor("kernel", kernel)
+    utils.check_tensor("kernel", kernel)
     if kernel.dim() != 2 or kernel.numel() == 0:
         raise ValueError(
             f"factorise_kernel: kernel must be a non-empty 2-D (kH, kW) tensor, got shape {tuple(kernel.shape)}. "
@@ -217,30 +216,45 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
     channels = args.check_conv_input("spatially_separable_conv2d", input, 2)[0].shape[1]
     column = _per_channel("column", column, channels)  # (C, kH)
     row = _per_channel("row", row, channels)  # (C, kW)
-    stride = args.as_tuple("stride", stride, 2, minimum=1)
-    dilation = args.as_tuple("dilation", dilation, 2, minimum=1)
+    stride = utils.as_tuple("stride", stride, 2, minimum=1)
+    dilation = utils.as_tuple("dilation", dilation, 2, minimum=1)
     if isinstance(padding, str):  # "same" / "valid" mean the same thing for each pass
         pad_h = pad_w = padding
     else:
-        along_h, along_w = args.as_tuple("padding", padding, 2)
+        along_h, along_w = utils.as_tuple("padding", padding, 2)
         pad_h, pad_w = (along_h, 0), (0, along_w)
-    vertical = V.conv2d(input, column[:, None, :, None], None, (stride[0], 1), pad_h, (dilation[0], 1), channels, padding_mode)
-    return V.conv2d(vertical, row[:, None, None, :], None, (1, stride[1]), pad_w, (1, dilation[1]), channels, padding_mode)
+    vertical = vectorised.conv2d(input, column[:, None, :, None], None, (stride[0], 1), pad_h, (dilation[0], 1), channels, padding_mode)
+    return vectorised.conv2d(vertical, row[:, None, None, :], None, (1, stride[1]), pad_w, (1, dilation[1]), channels, padding_mode)
 
 
-def spatially_separable_counts(kernel_size, output_size, channels=1) -> dict:
+def spatially_separable_counts(kernel_size, input_size, channels=1, stride=1, padding=0, dilation=1) -> dict:
     """Parameters and MACs (one sample) of a depthwise ``kH x kW`` kernel vs its two 1-D passes.
 
-    >>> spatially_separable_counts(5, 100)["ratio"]["macs"]   # (5 + 5) / 25
-    0.4
+    Counts what :func:`spatially_separable_conv2d` does with the same arguments:
+    the vertical ``(kH x 1)`` pass runs over the whole input width, producing an
+    ``H_out x W_in`` map (the horizontal pass needs every column of it), and the
+    horizontal ``(1 x kW)`` pass turns that into ``H_out x W_out``. For an N x N
+    input, an m x m kernel, stride 1 and no padding, that is
+    ``(N-m+1)^2 * m^2`` for the full kernel against
+    ``(N-m+1)*N*m + (N-m+1)^2*m = (2N-m+1)(N-m+1)*m`` for the two passes
+    (the often-quoted ``(2N-2)(N-2)m`` is the m = 3 case). Taught in lesson 06.
+
+    Args:
+        kernel_size: ``(kH, kW)`` (an int means both).
+        input_size: ``(H, W)`` of the input (an int means both).
+        channels: number of channels (each has its own kernel: depthwise).
+        stride, padding, dilation: as in :func:`spatially_separable_conv2d`.
+
+    >>> c = spatially_separable_counts(3, 10)   # N = 10, m = 3
+    >>> c["full"]["macs"], c["vertical"]["macs"], c["horizontal"]["macs"], c["separable"]["macs"]
+    (576, 240, 192, 432)
     """
-    kh, kw = args.as_tuple("kernel_size", kernel_size, 2, minimum=1)
-    out = args.as_tuple("output_size", output_size, 2, minimum=1)
-    channels = args.check_int("channels", channels, minimum=1)
+    kh, kw = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 2, minimum=1)
+    channels = utils.check_int("channels", channels, minimum=1)
+    out = shapes.conv_output_size(size, (kh, kw), stride, padding, dilation)
     full = _counts(channels, channels, (kh, kw), out, channels, False)
-    # The vertical pass must produce every row the horizontal pass reads: about as many outputs (exact
-    # for stride 1 along W); counted here at the final output size, as the lesson's tables do.
-    vertical = _counts(channels, channels, (kh, 1), out, channels, False)
+    vertical = _counts(channels, channels, (kh, 1), (out[0], size[1]), channels, False)
     horizontal = _counts(channels, channels, (1, kw), out, channels, False)
     return _with_ratio(full, {"vertical": vertical, "horizontal": horizontal})
 
@@ -259,9 +273,9 @@ def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
     >>> r2plus1d_mid_channels(64, 64, 3)
     144
     """
-    n_in = args.check_int("in_channels", in_channels, minimum=1)
-    n_out = args.check_int("out_channels", out_channels, minimum=1)
-    t, kh, kw = args.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    n_in = utils.check_int("in_channels", in_channels, minimum=1)
+    n_out = utils.check_int("out_channels", out_channels, minimum=1)
+    t, kh, kw = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
     return (t * kh * kw * n_in * n_out) // (kh * kw * n_in + t * n_out)
 
 
@@ -289,13 +303,13 @@ def conv2plus1d(
         raise ValueError(f"conv2plus1d: spatial_weight must be (M, C_in, 1, kH, kW), got shape {tuple(spatial_weight.shape)}.")
     if tuple(temporal_weight.shape[3:]) != (1, 1):
         raise ValueError(f"conv2plus1d: temporal_weight must be (C_out, M, kT, 1, 1), got shape {tuple(temporal_weight.shape)}.")
-    s = args.as_tuple("stride", stride, 3, minimum=1)  # (T, H, W)
-    p = args.as_tuple("padding", padding, 3, minimum=0)
-    d = args.as_tuple("dilation", dilation, 3, minimum=1)
-    hidden = V.conv3d(input, spatial_weight, spatial_bias, (1, s[1], s[2]), (0, p[1], p[2]), (1, d[1], d[2]))
+    s = utils.as_tuple("stride", stride, 3, minimum=1)  # (T, H, W)
+    p = utils.as_tuple("padding", padding, 3, minimum=0)
+    d = utils.as_tuple("dilation", dilation, 3, minimum=1)
+    hidden = vectorised.conv3d(input, spatial_weight, spatial_bias, (1, s[1], s[2]), (0, p[1], p[2]), (1, d[1], d[2]))
     if activation is not None:
         hidden = activation(hidden)
-    return V.conv3d(hidden, temporal_weight, temporal_bias, (s[0], 1, 1), (p[0], 0, 0), (d[0], 1, 1))
+    return vectorised.conv3d(hidden, temporal_weight, temporal_bias, (s[0], 1, 1), (p[0], 0, 0), (d[0], 1, 1))
 
 
 def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, stride=1, padding=0, mid_channels=None, bias=False) -> dict:
@@ -313,11 +327,11 @@ def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, strid
         ``{"full", "spatial", "temporal", "separable", "ratio"}`` like
         :func:`depthwise_separable_counts`, plus ``"mid_channels"``.
     """
-    kernel = args.as_tuple("kernel_size", kernel_size, 3, minimum=1)
-    size = args.as_tuple("input_size", input_size, 3, minimum=1)
-    stride = args.as_tuple("stride", stride, 3, minimum=1)
-    padding = args.as_tuple("padding", padding, 3, minimum=0)
-    m = r2plus1d_mid_channels(in_channels, out_channels, kernel) if mid_channels is None else args.check_int("mid_channels", mid_channels, 1)
+    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
+    stride = utils.as_tuple("stride", stride, 3, minimum=1)
+    padding = utils.as_tuple("padding", padding, 3, minimum=0)
+    m = r2plus1d_mid_channels(in_channels, out_channels, kernel) if mid_channels is None else utils.check_int("mid_channels", mid_channels, 1)
     out = shapes.conv_output_size(size, kernel, stride, padding)
     # The spatial step keeps T; the temporal step keeps the spatial step's H, W.
     spatial_out = (size[0], out[1], out[2])
@@ -349,7 +363,7 @@ def _with_ratio(full: dict, parts: dict) -> dict:
 
 def _per_channel(name, vector, channels) -> torch.Tensor:
     """A 1-D filter ``(k,)`` (shared) or ``(C, k)`` (one per channel), returned as ``(C, k)``."""
-    args.check_tensor(name, vector)
+    utils.check_tensor(name, vector)
     if vector.dim() == 1 and vector.numel() > 0:
         return vector.expand(channels, -1)
     if vector.dim() == 2 and vector.shape[0] == channels and vector.shape[1] > 0:

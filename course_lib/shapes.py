@@ -1,26 +1,107 @@
-"""Shape arithmetic of convolutions: output sizes, parameter counts,
-multiply-accumulate counts and receptive fields.
+"""Shape arithmetic of convolutions: output sizes, padding amounts, parameter
+counts, multiply-accumulate counts and receptive fields.
 
 All functions take plain ints (or tuples of ints, one per spatial axis) and
-return ints (or tuples), so they can be used before any tensor exists.
+return ints (or tuples), so they can be used before any tensor exists. Taught in
+lesson 01 (output sizes, 'same' padding), lesson 02 (parameters, receptive
+fields) and lesson 04 (multiply-accumulates).
+
+A kernel size given as an int is ambiguous here: ``nn.Conv2d(256, 32, 5)`` has a
+5x5 kernel, ``nn.Conv1d(256, 32, 5)`` a length-5 one, and a function that cannot
+see the layer cannot tell them apart. So the counting functions
+(:func:`conv_params`, :func:`conv_macs`, :func:`receptive_field`) take either a
+tuple, one entry per spatial axis, or an int together with ``dims``, the number
+of spatial axes.
+
+Imports only the leaf :mod:`course_lib.utils`.
 """
 from __future__ import annotations
 
 import math
 
-from course_lib import args
+from course_lib import utils
+
+PADDING_STRINGS = ("valid", "same")
 
 
 def output_length(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """One axis of the output-size formula, with ``padding`` the *total* added.
+    """One axis of the output-size formula, with ``padding`` the *total* added (both sides).
 
         o = floor((i + padding - d*(k-1) - 1) / s) + 1
+
+    Taught in lesson 01 (the formula); :func:`conv_output_size` is the version with per-side padding.
+
+    >>> output_length(10, 3, stride=2, padding=2)
+    5
     """
     return (size + padding - dilation * (kernel_size - 1) - 1) // stride + 1
 
 
+def conv_padding(padding, kernel_size, stride=1, dilation=1) -> tuple[tuple[int, int], ...]:
+    """The padding of a convolution as ``((before, after), ...)``, one pair per spatial axis.
+
+    ``padding`` is an int or tuple (the same on both sides), ``"valid"`` (none)
+    or ``"same"``. ``"same"`` keeps each spatial size, which needs a total of
+    ``d*(k-1)`` on each axis (and stride 1). PyTorch puts ``floor(total / 2)``
+    before and the rest after, so when the total is odd (an even kernel with an
+    odd dilation) the extra element goes *after* (right, bottom); when the total
+    is even, both sides get the same, whatever the kernel.
+    ``kernel_size`` is a tuple (its length gives the number of axes); stride and
+    dilation are ints or tuples. Taught in lesson 01.
+
+    >>> conv_padding("same", (4,))              # total 3: one before, two after
+    ((1, 2),)
+    >>> conv_padding("same", (4,), dilation=2)  # total 6: three each side
+    ((3, 3),)
+    >>> conv_padding(1, (3, 3))
+    ((1, 1), (1, 1))
+    """
+    n = len(kernel_size)
+    stride = utils.as_tuple("stride", stride, n, minimum=1)
+    dilation = utils.as_tuple("dilation", dilation, n, minimum=1)
+    if isinstance(padding, str):
+        utils.check_choice("padding", padding, PADDING_STRINGS)
+        if padding == "valid":
+            return ((0, 0),) * n
+        if any(s != 1 for s in stride):
+            raise ValueError(
+                f"padding='same' needs stride 1 on every axis (the output could not keep the input's size), "
+                f"got stride={stride}. Use an explicit padding, or stride=1."
+            )
+        totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    pads = utils.as_tuple("padding", padding, n)
+    if any(p < 0 for p in pads):
+        raise ValueError(
+            f"padding must be >= 0 on every axis, got {padding!r}. To crop, slice the input instead "
+            f"(e.g. x[..., 1:-1]); to pad, use a non-negative int, a tuple, 'valid' or 'same'."
+        )
+    return tuple((p, p) for p in pads)
+
+
+def check_output_padding(output_padding, stride, dilation) -> tuple[int, ...]:
+    """``output_padding`` (one int per axis) must be smaller than stride or dilation on every axis.
+
+    Taught in lesson 07 (transposed convolution): a stride-2 convolution maps sizes 7 and 8 both to 4,
+    so its transpose needs ``output_padding`` to say which one to give back.
+
+    >>> check_output_padding((1,), (2,), (1,))
+    (1,)
+    >>> check_output_padding((1,), (1,), (2,))   # legal: below the dilation
+    (1,)
+    """
+    for axis, (extra, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        if extra >= s and extra >= d:
+            raise ValueError(
+                f"output_padding must be smaller than stride or dilation on every axis, got output_padding {extra} "
+                f"with stride {s} and dilation {d} on spatial axis {axis}. It only picks one of the {max(s, d)} "
+                f"output sizes a strided convolution maps to the same input size: use 0..{max(s, d) - 1}."
+            )
+    return tuple(output_padding)
+
+
 def _per_axis(name, value, n, minimum):
-    return args.as_tuple(name, value, n, minimum=minimum)
+    return utils.as_tuple(name, value, n, minimum=minimum)
 
 
 def _axes(*given) -> int:
@@ -37,16 +118,18 @@ def _result(values: tuple, *given) -> int | tuple:
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
-    """Spatial output size of a convolution.
+    """Spatial output size of a convolution (lesson 01).
 
     Each argument is an int or a tuple with one entry per spatial axis;
     ``padding`` is per side (as in ``nn.Conv2d``) and may be ``"valid"`` or
-    ``"same"``. Returns an int for int input, else a tuple:
+    ``"same"``. Returns an int for int input (the size along one axis), else a tuple:
 
         o = floor((i + 2p - d*(k-1) - 1) / s) + 1
 
     >>> conv_output_size(5, 2, stride=2, padding=1, dilation=2)
     3
+    >>> conv_output_size((224, 224), (7, 7), stride=2, padding=3)
+    (112, 112)
     """
     given = (size, kernel_size, stride, padding, dilation)
     n = _axes(*given)
@@ -54,7 +137,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     kernel = _per_axis("kernel_size", kernel_size, n, 1)
     stride = _per_axis("stride", stride, n, 1)
     dilation = _per_axis("dilation", dilation, n, 1)
-    pads = args.conv_padding(padding, kernel, stride, dilation)
+    pads = conv_padding(padding, kernel, stride, dilation)
     out = []
     for axis, (i, k, s, (before, after), d) in enumerate(zip(size, kernel, stride, pads, dilation)):
         o = output_length(i, k, s, before + after, d)
@@ -68,7 +151,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
-    """Spatial output size of a transposed convolution.
+    """Spatial output size of a transposed convolution (lesson 07).
 
         o = (i - 1)*s - 2p + d*(k-1) + output_padding + 1
 
@@ -86,10 +169,10 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
     padding = _per_axis("padding", padding, n, 0)
     output_padding = _per_axis("output_padding", output_padding, n, 0)
     dilation = _per_axis("dilation", dilation, n, 1)
-    args.check_output_padding(output_padding, stride, dilation)
+    check_output_padding(output_padding, stride, dilation)
     out = []
-    for axis, (i, k, s, p, op, d) in enumerate(zip(size, kernel, stride, padding, output_padding, dilation)):
-        o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+    for axis, (i, k, s, p, extra, d) in enumerate(zip(size, kernel, stride, padding, output_padding, dilation)):
+        o = (i - 1) * s - 2 * p + d * (k - 1) + extra + 1
         if o < 1:
             raise ValueError(
                 f"transposed convolution output would be {o} on axis {axis}: padding {p} removes more than "
@@ -99,58 +182,110 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
     return _result(tuple(out), *given)
 
 
-def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True) -> int:
-    """Number of learnable parameters of a convolution layer.
+def kernel_tuple(kernel_size, dims=None, name="kernel_size") -> tuple[int, ...]:
+    """The kernel size as one int per spatial axis, refusing an int without ``dims``.
+
+    Used by the counting functions of lessons 02 and 04; see the module docstring for why.
+
+    >>> kernel_tuple((5, 5)), kernel_tuple(5, dims=2), kernel_tuple(3, dims=3)
+    ((5, 5), (5, 5), (3, 3, 3))
+    """
+    if isinstance(kernel_size, (tuple, list)):
+        kernel = utils.as_tuple(name, kernel_size, len(kernel_size), minimum=1)
+        if dims is not None and utils.check_int("dims", dims, 1) != len(kernel):
+            raise ValueError(f"{name}={tuple(kernel)} has {len(kernel)} axes but dims={dims}; give one of them, or make them agree.")
+        return kernel
+    if dims is None:
+        k = utils.check_int(name, kernel_size, 1)
+        raise ValueError(
+            f"{name}={k} is ambiguous here: nn.Conv2d(..., {k}) has a {k}x{k} kernel, nn.Conv1d(..., {k}) a "
+            f"length-{k} one, nn.Conv3d(..., {k}) a {k}x{k}x{k} one. Give one entry per spatial axis, e.g. "
+            f"{name}=({k}, {k}), or the number of spatial axes, e.g. {name}={k}, dims=2."
+        )
+    dims = utils.check_int("dims", dims, 1)
+    return utils.as_tuple(name, kernel_size, dims, minimum=1)
+
+
+def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True, dims=None) -> int:
+    """Number of learnable parameters of a convolution layer (lesson 02).
 
     weight: ``C_out * (C_in / groups) * prod(k)``; bias: one per output channel.
+    ``kernel_size`` is a tuple, one entry per spatial axis, or an int together
+    with ``dims`` (the number of spatial axes: 2 for ``nn.Conv2d``).
 
-    >>> conv_params(3, 64, 3)   # a 2-D layer: pass (3, 3); an int means 1-D
-    640
+    >>> conv_params(256, 32, (5, 5), bias=False)   # nn.Conv2d(256, 32, 5): 256*5*5*32
+    204800
+    >>> conv_params(256, 32, 5, dims=2, bias=False)
+    204800
+    >>> conv_params(3, 64, (3, 3))                  # 3*3*3*64 weights + 64 biases
+    1792
     """
-    in_channels = args.check_int("in_channels", in_channels, 1)
-    out_channels = args.check_int("out_channels", out_channels, 1)
-    groups = args.check_int("groups", groups, 1)
+    in_channels = utils.check_int("in_channels", in_channels, 1)
+    out_channels = utils.check_int("out_channels", out_channels, 1)
+    groups = utils.check_int("groups", groups, 1)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by groups ({groups})."
         )
-    kernel = _per_axis("kernel_size", kernel_size, _axes(0, kernel_size), 1)
+    kernel = kernel_tuple(kernel_size, dims)
     weights = out_channels * (in_channels // groups) * math.prod(kernel)
     return weights + (out_channels if bias else 0)
 
 
-def conv_macs(in_channels, out_channels, kernel_size, output_size, groups=1) -> int:
-    """Multiply-accumulates of a convolution for one sample (bias not counted).
+def conv_macs(in_channels, out_channels, kernel_size, output_size, groups=1, dims=None) -> int:
+    """Multiply-accumulates of a convolution for one sample, bias not counted (lesson 04).
 
     Every output element is a dot product of length ``(C_in / groups) * prod(k)``:
     ``MACs = C_out * prod(output_size) * (C_in / groups) * prod(k)``.
+    ``kernel_size`` and ``output_size`` are tuples, one entry per spatial axis,
+    or ints together with ``dims``.
+
+    >>> conv_macs(256, 32, (5, 5), (28, 28))   # 204,800 weights, each used at 28*28 positions
+    160563200
     """
-    weights = conv_params(in_channels, out_channels, kernel_size, groups, bias=False)
-    out = _per_axis("output_size", output_size, _axes(output_size, kernel_size), 1)
+    if dims is None and isinstance(output_size, (tuple, list)) and not isinstance(kernel_size, (tuple, list)):
+        dims = len(output_size)
+    kernel = kernel_tuple(kernel_size, dims)
+    weights = conv_params(in_channels, out_channels, kernel, groups, bias=False)
+    out = _per_axis("output_size", output_size, len(kernel), 1)
     return weights * math.prod(out)
 
 
-def receptive_field(layers) -> tuple[int, int]:
-    """Receptive field and total stride (jump) of a stack of layers, on one axis.
+def receptive_field(layers, dims=None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Receptive field and total stride (jump) of a stack of layers, per spatial axis (lesson 02).
 
     ``layers`` is a sequence of ``(kernel_size, stride)`` or
     ``(kernel_size, stride, dilation)``; the first layer is nearest the input.
+    Each entry is a tuple (one value per spatial axis) or an int; when every
+    entry is an int, give ``dims``, the number of spatial axes.
     Each layer widens the field by ``d*(k-1)`` input steps of the current jump:
 
         r_l = r_{l-1} + d_l*(k_l - 1) * j_{l-1},    j_l = j_{l-1} * s_l
 
-    >>> receptive_field([(3, 1), (3, 1)])   # two 3x3 layers see 5x5
-    (5, 1)
+    Returns ``(field, jump)``, each a tuple with one entry per axis.
+
+    >>> receptive_field([(3, 1), (3, 1)], dims=2)   # two 3x3 layers see 5x5
+    ((5, 5), (1, 1))
+    >>> receptive_field([((7, 7), 2), ((3, 3), 2)])
+    ((11, 11), (4, 4))
     """
     if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
         raise TypeError(f"layers must be a sequence of (kernel_size, stride[, dilation]) tuples, got {layers!r}.")
-    field, jump = 1, 1
+    layers = list(layers)
     for i, layer in enumerate(layers):
         if not isinstance(layer, (tuple, list)) or len(layer) not in (2, 3):
             raise ValueError(f"layers[{i}] must be (kernel_size, stride) or (kernel_size, stride, dilation), got {layer!r}.")
-        k = args.check_int(f"layers[{i}] kernel_size", layer[0], 1)
-        s = args.check_int(f"layers[{i}] stride", layer[1], 1)
-        d = args.check_int(f"layers[{i}] dilation", layer[2], 1) if len(layer) == 3 else 1
-        field += d * (k - 1) * jump
-        jump *= s
-    return field, jump
+    if dims is None:
+        dims = next((len(v) for layer in layers for v in layer if isinstance(v, (tuple, list))), None)
+    if dims is None and layers:
+        kernel_tuple(layers[0][0], None, name="layers[0] kernel_size")  # raises: ambiguous
+    dims = utils.check_int("dims", dims, 1) if dims is not None else 1
+    field, jump = [1] * dims, [1] * dims
+    for i, layer in enumerate(layers):
+        k = utils.as_tuple(f"layers[{i}] kernel_size", layer[0], dims, minimum=1)
+        s = utils.as_tuple(f"layers[{i}] stride", layer[1], dims, minimum=1)
+        d = utils.as_tuple(f"layers[{i}] dilation", layer[2], dims, minimum=1) if len(layer) == 3 else (1,) * dims
+        for axis in range(dims):
+            field[axis] += d[axis] * (k[axis] - 1) * jump[axis]
+            jump[axis] *= s[axis]
+    return tuple(field), tuple(jump)

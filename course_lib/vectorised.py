@@ -27,11 +27,16 @@ import math
 
 import torch
 
-from course_lib import args
-from course_lib.padding import pad
+from course_lib import args, utils
+from course_lib import padding as padding_modes
 
 COLUMN_BYTES = 16 * 2**20
-"""Largest column matrix built at once (bytes); the batch is split to fit."""
+"""Target size (bytes) of one block of the column matrix.
+
+The output is computed in blocks of whole output rows (along the first spatial
+axis), as many rows per block as fit in this many bytes, but at least one: a
+single row whose columns are larger than this is still built in one piece, so
+this is a target, not a hard limit. The batch is never split."""
 
 
 def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
@@ -51,6 +56,12 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     Returns:
         ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
         (unbatched in, unbatched out).
+
+    Taught in lesson 04 (one N-d convolution).
+
+    >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3), torch.ones(1, 1, 2, 2, 2, 2))   # 4 spatial axes
+    >>> tuple(out.shape), out.flatten()[0].item()                                  # every window holds 2**4 ones
+    ((1, 1, 2, 2, 2, 2), 16.0)
     """
     a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
     return _convolve(a)
@@ -60,6 +71,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 01 (conv1d).
+
+    >>> conv1d(torch.tensor([[[1., 2., 4., 7.]]]), torch.tensor([[[-1., 0., 1.]]]))   # x[i+2] - x[i]
+    tensor([[[3., 5.]]])
     """
     a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
     return _convolve(a)
@@ -69,6 +85,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 02 (conv2d).
+
+    >>> conv2d(torch.arange(16.).view(1, 1, 4, 4), torch.ones(1, 1, 2, 2))   # sums of 2x2 windows
+    tensor([[[[10., 14., 18.],
+              [26., 30., 34.],
+              [42., 46., 50.]]]])
     """
     a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
     return _convolve(a)
@@ -78,6 +101,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
+
+    Taught in lesson 03 (conv3d).
+
+    >>> conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(1, 1, 3, 3, 3)).flatten()   # (N, C, D, H, W) -> (1, 1, 1, 2, 2)
+    tensor([27., 27., 27., 27.])
     """
     a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
     return _convolve(a)
@@ -92,9 +120,17 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
 
     Returns:
         ``(N, C, O1, ..., On, k1, ..., kn)``: ``[..., o, k]`` is ``x[..., o*s + k*d]``.
+
+    Taught in lesson 05 (vectorising).
+
+    >>> sliding_windows(torch.arange(5.).view(1, 1, 5), (2,))[0, 0]   # 4 windows of 2, no copy
+    tensor([[0., 1.],
+            [1., 2.],
+            [2., 3.],
+            [3., 4.]])
     """
     n = len(kernel_size)
-    stride, dilation = args.as_tuple("stride", stride, n, 1), args.as_tuple("dilation", dilation, n, 1)
+    stride, dilation = utils.as_tuple("stride", stride, n, 1), utils.as_tuple("dilation", dilation, n, 1)
     for axis, (k, s, d) in enumerate(zip(kernel_size, stride, dilation)):
         span = d * (k - 1) + 1  # a dilated kernel covers this many input elements ...
         x = x.unfold(2 + axis, span, s)  # ... appended as a new last axis
@@ -110,6 +146,12 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
 
     Returns:
         ``(N, groups, C/groups * k1*...*kn, O1*...*On)`` (a copy).
+
+    Taught in lesson 05 (vectorising).
+
+    >>> im2col(torch.arange(5.).view(1, 1, 5), (2,))[0, 0]   # one column per output position
+    tensor([[0., 1., 2., 3.],
+            [1., 2., 3., 4.]])
     """
     n = len(kernel_size)
     windows = sliding_windows(x, kernel_size, stride, dilation)  # (N, C, O..., k...)
@@ -117,20 +159,19 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
     kernel_axes = list(range(2 + n, 2 + 2 * n))
     columns = windows.permute(0, 1, *kernel_axes, *out_axes)  # (N, C, k..., O...)
     batch, channels = x.shape[:2]
-    return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), -1)
+    positions = math.prod(windows.shape[2 : 2 + n])  # O1*...*On (spelled out: -1 is ambiguous for an empty batch)
+    return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), positions)
 
 
 def _convolve(a: args.ConvArgs) -> torch.Tensor:
     """Vectorised convolution for checked arguments ``a`` (see :class:`course_lib.args.ConvArgs`)."""
-    x = pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *padded)
+    x = padding_modes.pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *padded)
     in_per_group = a.weight.shape[1]
     if in_per_group == 1 and a.groups > 1:
         out = _depthwise(x, a)
     else:
         out = _im2col_matmul(x, a)
-    if a.bias is not None:
-        out = out + a.bias.view(1, -1, *[1] * a.n)
-    return out[0] if a.unbatched else out
+    return a.finish(out)  # + bias; unbatched in, unbatched out
 
 
 def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
@@ -144,7 +185,7 @@ def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
     # weight (C_out, C_in/g, k...) -> (groups, C_out/g, C_in/g * prod(k))
     w = a.weight.reshape(a.groups, out_channels // a.groups, -1)
     row_bytes = batch * w.shape[2] * a.groups * math.prod(a.output_size[1:]) * x.element_size()
-    rows_per_block = max(1, COLUMN_BYTES // row_bytes)
+    rows_per_block = max(1, COLUMN_BYTES // max(1, row_bytes))  # an empty batch has rows of 0 bytes
     s, d, k = a.stride[0], a.dilation[0], a.kernel_size[0]
     blocks = []
     for first in range(0, a.output_size[0], rows_per_block):
@@ -213,6 +254,13 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
     Returns:
         ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
         (unbatched in, unbatched out).
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transposend(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))[0, 0]   # four overlapping stamps
+    tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])
     """
     a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
     return _convolve_transpose(a)
@@ -222,6 +270,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2 overlap
+    tensor([[[1., 1., 3., 2., 2.]]])
     """
     a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
     return _convolve_transpose(a)
@@ -231,6 +284,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), stride=2).shape   # 2x2 -> 4x4
+    torch.Size([1, 1, 4, 4])
     """
     a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
     return _convolve_transpose(a)
@@ -240,6 +298,11 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose3d(torch.ones(1, 1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2)).flatten()
+    tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
     """
     a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
     return _convolve_transpose(a)
@@ -261,6 +324,11 @@ def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
     flat position ``i*s + k*d`` in the full (uncut) result; then ``padding`` is
     cut from each end. (The same as one strided slice-add per kernel offset,
     ``full[..., k*d : k*d + (I-1)*s + 1 : s] += columns[:, :, k]``, in one call.)
+
+    Taught in lesson 07 (transposed convolution), as the adjoint of lesson 05's im2col.
+
+    >>> col2im(torch.ones(1, 1, 2, 4), (5,), (2,), (1,), (1,), (0,))   # each inner element is in two windows
+    tensor([[[1., 2., 2., 2., 1.]]])
     """
     n = len(kernel_size)
     batch, channels = columns.shape[:2]
@@ -273,7 +341,8 @@ def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
         coordinate = (torch.arange(k, device=columns.device) * d).view(k_shape) + (torch.arange(i, device=columns.device) * s).view(i_shape)
         target = target * f + coordinate  # row-major flat index in the full grid
     full = columns.new_zeros((batch * channels, math.prod(full_size)))
-    full = full.index_add(1, target.reshape(-1), columns.reshape(batch * channels, -1))
+    stamps = math.prod(columns.shape[2:])  # k1*...*kn * I1*...*In, spelled out for an empty batch
+    full = full.index_add(1, target.reshape(-1), columns.reshape(batch * channels, stamps))
     full = full.view(batch, channels, *full_size)
     return full[(..., *(slice(p, p + o) for p, o in zip(padding, output_size)))]
 
@@ -285,13 +354,11 @@ def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
     in_size = tuple(x.shape[2:])
     # weight (C_in, C_out/g, k...) -> (g, C_out/g * prod(k), C_in/g): each row is one (output channel, offset)
     w = a.weight.reshape(a.groups, in_channels // a.groups, -1).transpose(1, 2)
-    x = x.reshape(batch, a.groups, in_channels // a.groups, -1)  # (N, g, C_in/g, prod(I))
+    x = x.reshape(batch, a.groups, in_channels // a.groups, math.prod(in_size))  # (N, g, C_in/g, prod(I))
     columns = w @ x  # (N, g, C_out/g * prod(k), prod(I)): every stamp of every input element
     columns = columns.reshape(batch, a.out_channels, *a.kernel_size, *in_size)
     out = col2im(columns, a.output_size, a.kernel_size, a.stride, a.dilation, a.padding)
-    if a.bias is not None:
-        out = out + a.bias.view(1, -1, *[1] * a.n)
-    return out[0] if a.unbatched else out
+    return a.finish(out)  # + bias; unbatched in, unbatched out
 
 
 def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -307,6 +374,11 @@ def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0,
 
     Same arguments and result as :func:`conv_transposend`; slower, because most
     of the products it computes are with the inserted zeros.
+
+    Taught in lesson 07 (transposed convolution).
+
+    >>> conv_transpose_zero_insertion(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # as conv_transpose1d
+    tensor([[[1., 1., 3., 2., 2.]]])
     """
     a = args.conv_transpose_args("conv_transpose_zero_insertion", input, weight, bias, stride, padding, output_padding, groups, dilation)
     x = a.input
@@ -316,12 +388,12 @@ def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0,
     # 2. pad (or crop, where p > d*(k-1)).
     before = [d * (k - 1) - p for d, k, p in zip(a.dilation, a.kernel_size, a.padding)]
     after = [b + op for b, op in zip(before, a.output_padding)]
-    stretched = pad(stretched, tuple((max(b, 0), max(e, 0)) for b, e in zip(before, after)))
+    stretched = padding_modes.pad(stretched, tuple((max(b, 0), max(e, 0)) for b, e in zip(before, after)))
     crop = tuple(slice(max(-b, 0), size - max(-e, 0)) for b, e, size in zip(before, after, stretched.shape[2:]))
     stretched = stretched[(..., *crop)]
     # 3. flip the kernel and swap its channel axes per group: (C_in, C_out/g, k...) -> (C_out, C_in/g, k...).
     in_channels, out_per_group = a.weight.shape[:2]
     w = a.weight.reshape(a.groups, in_channels // a.groups, out_per_group, *a.kernel_size).transpose(1, 2)
     w = w.reshape(a.out_channels, in_channels // a.groups, *a.kernel_size).flip(list(range(2, 2 + a.n)))
-    out = convnd(stretched, w, a.bias, stride=1, dilation=a.dilation, groups=a.groups)
-    return out[0] if a.unbatched else out
+    out = convnd(stretched, w, None, stride=1, dilation=a.dilation, groups=a.groups)
+    return a.finish(out)  # + bias; unbatched in, unbatched out

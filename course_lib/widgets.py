@@ -36,8 +36,8 @@ import matplotlib.figure
 import numpy as np
 import torch
 
-from course_lib import args, plots, shapes, vectorised
-from course_lib.padding import pad
+from course_lib import args, plots, shapes, utils, vectorised
+from course_lib import padding as padding_modes
 
 SLIDER_STYLE = {"description_width": "initial"}
 
@@ -131,7 +131,7 @@ DEFAULT_NAMES = {
 }
 """Axis names by rank when none are given: the course's layouts (an image, an
 unbatched image, a batch of images, a batch of videos or volumes, a batch for a
-4-D convolution, whose spatial axes ``args.spatial_names`` calls S1..S4)."""
+4-D convolution, whose spatial axes ``utils.spatial_names`` calls S1..S4)."""
 
 
 def _axis_names(names, rank: int) -> tuple[str, ...]:
@@ -176,8 +176,8 @@ class DimensionSlicer(_Widget):
     ``figure``, ``png``.
     """
 
-    def __init__(self, tensor: torch.Tensor, names=None, title: str | None = None):
-        args.check_tensor("tensor", tensor)
+    def __init__(self, tensor: torch.Tensor, names=None, title: str | None = None, rows=None, cols=None, index=None):
+        utils.check_tensor("tensor", tensor)
         _check_real("tensor", tensor)
         rank = tensor.dim()
         if not 2 <= rank <= 6:
@@ -194,11 +194,19 @@ class DimensionSlicer(_Widget):
         self.shape = tuple(tensor.shape)
         self.data = plots.as_array(tensor)
         options = [(f"{name} (dim {i})", i) for i, name in enumerate(self.names)]
-        self.row_axis = ipywidgets.Dropdown(options=options, value=rank - 2, description="rows")
-        self.col_axis = ipywidgets.Dropdown(options=options, value=rank - 1, description="columns")
+        row = rank - 2 if rows is None else self._axis("rows", rows)
+        col = rank - 1 if cols is None else self._axis("cols", cols)
+        if row == col:
+            raise ValueError(f"rows and cols must be different axes, got {self.names[row]!r} for both.")
+        start = self._start(index)
+        self.row_axis = ipywidgets.Dropdown(options=options, value=row, description="rows")
+        self.col_axis = ipywidgets.Dropdown(options=options, value=col, description="columns")
         self.sliders = tuple(
-            _slider(f"{name} (dim {i})", 0, 0, size - 1) for i, (name, size) in enumerate(zip(self.names, self.shape))
+            _slider(f"{name} (dim {i})", start[i], 0, size - 1) for i, (name, size) in enumerate(zip(self.names, self.shape))
         )
+        low, high = float(np.nanmin(self.data)), float(np.nanmax(self.data))
+        self.signed = low < 0 < high
+        """Signed data (negative and positive values) is drawn with a diverging map centred on 0."""
         self.same_scale = ipywidgets.Checkbox(value=True, description="one colour scale for all slices")
         self._swapping = False
         self.row_axis.observe(self._axis_changed, names="value")
@@ -212,6 +220,32 @@ class DimensionSlicer(_Widget):
         self._build([shape_line, ipywidgets.HBox([self.row_axis, self.col_axis]), *self.sliders, self.same_scale],
                     text=False)
         self.render()
+
+    def _axis(self, name: str, axis) -> int:
+        """An axis given by its name (``"T"``) or number (``2``)."""
+        if isinstance(axis, str):
+            if axis not in self.names:
+                raise ValueError(f"{name}={axis!r} is not an axis name; the axes are {self.names}.")
+            return self.names.index(axis)
+        axis = utils.check_int(name, axis)
+        if not -len(self.names) <= axis < len(self.names):
+            raise ValueError(f"{name}={axis} is out of range for a {len(self.names)}-D tensor; use 0..{len(self.names) - 1}.")
+        return axis % len(self.names)
+
+    def _start(self, index) -> list[int]:
+        """The sliders' first values from ``index``, a dict ``{axis name or number: position}``."""
+        start = [0] * len(self.names)
+        if index is None:
+            return start
+        if not isinstance(index, dict):
+            raise TypeError(f"index must be a dict {{axis: position}}, e.g. {{'{self.names[0]}': 1}}, got {index!r}.")
+        for key, value in index.items():
+            axis = self._axis("index", key)
+            value = utils.check_int(f"index[{key!r}]", value)
+            if not 0 <= value < self.shape[axis]:
+                raise ValueError(f"index[{key!r}]={value} is outside axis {self.names[axis]} of size {self.shape[axis]}; use 0..{self.shape[axis] - 1}.")
+            start[axis] = value
+        return start
 
     # -- what is shown ---------------------------------------------------------
 
@@ -276,8 +310,11 @@ class DimensionSlicer(_Widget):
         figure = _figure(width, height)
         ax = figure.add_subplot()
         vmin, vmax = self.colour_range()
+        if self.signed:  # a diverging map, white at 0, as everywhere else in the course for signed data
+            vmax = max(abs(vmin), abs(vmax))
+            vmin = -vmax
         plots.draw_grid(
-            ax, self.image, annotate=max(rows, cols) <= 10, vmin=vmin, vmax=vmax, cmap="viridis", colorbar=True,
+            ax, self.image, annotate=max(rows, cols) <= 10, vmin=vmin, vmax=vmax, cmap="RdBu_r" if self.signed else "viridis", colorbar=True,
             title=self.title, xlabel=f"{self.names[col]} (dim {col})", ylabel=f"{self.names[row]} (dim {row})",
         )
         if not 0.25 <= cols / rows <= 4:  # a long thin slice, e.g. C x W: stretch it
@@ -285,7 +322,7 @@ class DimensionSlicer(_Widget):
         self._show(figure)
 
 
-def dimension_slicer(tensor: torch.Tensor, names=None, title: str | None = None) -> DimensionSlicer:
+def dimension_slicer(tensor: torch.Tensor, names=None, title: str | None = None, rows=None, cols=None, index=None) -> DimensionSlicer:
     """An interactive view of a tensor of rank 2 to 6, one 2-D slice at a time.
 
     Two dropdowns choose which axes are the image's rows and columns; every
@@ -300,14 +337,23 @@ def dimension_slicer(tensor: torch.Tensor, names=None, title: str | None = None)
             strings. Default by rank: 2 ``HW``, 3 ``CHW``, 4 ``NCHW``, 5 ``NCDHW``,
             6 ``N C S1 S2 S3 S4`` (pass ``"CDHW"`` for an unbatched video).
         title: shown above the slice, e.g. ``"synthetic video"``.
+        rows, cols: the axes shown first as the image's rows and columns, by name
+            (``"D"``) or number; default: the last two axes.
+        index: the sliders' first positions, ``{axis name or number: position}``;
+            default 0 on every axis. Pick a slice that shows what the text says.
+
+    Signed data (with values below and above 0) is drawn with a diverging colour
+    map centred on 0; other data with viridis.
 
     Returns:
         A :class:`DimensionSlicer`; leave it as the last expression of a cell to show it.
 
     >>> dimension_slicer(torch.zeros(2, 3, 16, 32, 32)).slice_text()
     'x[0, 0, 0, :, :]'
+    >>> dimension_slicer(torch.zeros(2, 3, 16, 32, 32), rows="D", cols="W", index={"C": 1, "H": 5}).slice_text()
+    'x[0, 1, :, 5, :]'
     """
-    return DimensionSlicer(tensor, names=names, title=title)
+    return DimensionSlicer(tensor, names=names, title=title, rows=rows, cols=cols, index=index)
 
 
 # ============================================================================
@@ -333,8 +379,8 @@ class KernelStepper(_Widget):
     """
 
     def __init__(self, input: torch.Tensor, weight: torch.Tensor, stride=1, padding=0, dilation=1, render=True):
-        args.check_tensor("input", input)
-        args.check_tensor("weight", weight)
+        utils.check_tensor("input", input)
+        utils.check_tensor("weight", weight)
         n = input.dim()
         if not 1 <= n <= 3:
             hint = "pick one sample and one channel first, e.g. x[0, 0]" if n > 3 else "give it at least one axis"
@@ -343,7 +389,7 @@ class KernelStepper(_Widget):
                 f"of shape {tuple(input.shape)}; {hint}."
             )
         if weight.dim() != n:
-            kernel = ", ".join("k" + s for s in args.spatial_names(n))
+            kernel = ", ".join("k" + s for s in utils.spatial_names(n))
             hint = (
                 "For a layer's weight (C_out, C_in, ...) pick one kernel, e.g. weight[0, 0]."
                 if weight.dim() > n
@@ -359,12 +405,12 @@ class KernelStepper(_Widget):
         w = weight.detach().cpu().to(torch.float64)
         a = args.conv_args("kernel_stepper", x[None, None], w[None, None], None, stride, padding, dilation, 1, "zeros")
         self.n = n
-        self.names = args.spatial_names(n)
+        self.names = utils.spatial_names(n)
         self.input, self.weight = x, w
         self.stride, self.padding, self.dilation = a.stride, a.padding, a.dilation
         self.kernel_size, self.output_size = a.kernel_size, a.output_size
-        self.padded = pad(x, self.padding)
-        self.is_padding = pad(torch.ones_like(x, dtype=torch.bool), self.padding).numpy() == 0
+        self.padded = padding_modes.pad(x, self.padding)
+        self.is_padding = padding_modes.pad(torch.ones_like(x, dtype=torch.bool), self.padding).numpy() == 0
         self.output = vectorised.convnd(self.padded[None, None], w[None, None], stride=self.stride, dilation=self.dilation)[0, 0]
         self.position = tuple(
             _slider(f"out {name}" + (" (depth)" if n == 3 and axis == 0 else ""), 0, 0, size - 1)
@@ -382,7 +428,7 @@ class KernelStepper(_Widget):
     def _position(self, position) -> tuple[int, ...]:
         if position is None:
             return tuple(s.value for s in self.position)
-        position = args.as_tuple("position", position, self.n, minimum=0)
+        position = utils.as_tuple("position", position, self.n, minimum=0)
         for axis, (p, size) in enumerate(zip(position, self.output_size)):
             if p >= size:
                 raise ValueError(
@@ -602,7 +648,7 @@ class OutputSizeExplorer(_Widget):
         given = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
         self.sliders = {}
         for name, (symbol, low, high) in _EXPLORER.items():
-            value = args.check_int(name, given[name], minimum=low)
+            value = utils.check_int(name, given[name], minimum=low)
             self.sliders[name] = _slider(f"{name} {symbol}", value, low, max(high, value))
             self.sliders[name].observe(self._changed, names="value")
         self._build(list(self.sliders.values()))

@@ -1,19 +1,20 @@
-"""course_lib.naive and course_lib.vectorised against torch, in float64.
+"""Every convolution implementation in conftest's table against torch, in float64.
 
 The reference is torch's own layer (nn.Conv1d/2d/3d), which handles every
 padding_mode and unbatched input; a 4-D convnd is checked against a sum of
-torch conv3d calls.
+torch conv3d calls. Cases include empty batches (N = 0) and unbatched inputs.
 """
+import inspect
+
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import ATOL
+from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS
 from course_lib import naive, vectorised
 
-MODULES = {"naive": naive, "vectorised": vectorised}
 TORCH_LAYERS = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 FUNCTION_NAMES = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 
@@ -44,7 +45,7 @@ def conv_cases(draw, max_size=7, max_n=3):
         for k, d, p in zip(kernel, dilation, pads)
     )
     batched = draw(st.booleans())
-    shape = ((draw(st.integers(1, 2)),) if batched else ()) + (c_in, *sizes)
+    shape = ((draw(st.integers(0, 2)),) if batched else ()) + (c_in, *sizes)  # N = 0: an empty batch
     return dict(
         n=n, shape=shape, weight_shape=(c_out, c_in // groups, *kernel), bias=draw(st.booleans()),
         stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=mode,
@@ -69,36 +70,35 @@ def torch_reference(case, x, w, b):
     return torch.func.functional_call(layer, parameters, (x,))  # differentiable in x, w and b
 
 
-def call(module, name, case, x, w, b):
-    return getattr(module, name)(
+def call(function, case, x, w, b):
+    return function(
         x, w, b, stride=case["stride"], padding=case["padding"], dilation=case["dilation"],
         groups=case["groups"], padding_mode=case["padding_mode"],
     )
 
 
-@pytest.mark.parametrize("module", ["naive", "vectorised"])
-@given(case=conv_cases())
-def test_conv_matches_torch(module, case):
+@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+@given(data=st.data())
+def test_conv_matches_torch(impl, data):
+    case = data.draw(conv_cases(max_size=impl.max_size))
+    assume(impl.supports(case))
     x, w, b = make_tensors(case)
     expected = torch_reference(case, x, w, b).detach()
-    for name in (FUNCTION_NAMES[case["n"]], "convnd"):
-        out = call(MODULES[module], name, case, x, w, b)
-        assert out.shape == expected.shape, name
+    for function in impl.functions(case["n"]):
+        out = call(function, case, x, w, b)
+        assert out.shape == expected.shape, function.__name__
         torch.testing.assert_close(out, expected, atol=ATOL, rtol=0)
 
 
-@given(case=conv_cases(max_size=12))
-def test_vectorised_larger_inputs(case):
-    x, w, b = make_tensors(case)
-    torch.testing.assert_close(call(vectorised, "convnd", case, x, w, b), torch_reference(case, x, w, b).detach(), atol=ATOL, rtol=0)
-
-
-@given(case=conv_cases(max_size=9))
-def test_vectorised_gradients_match_torch(case):
+@pytest.mark.parametrize("impl", [i for i in CONV_IMPLEMENTATIONS if i.gradients], ids=str)
+@given(data=st.data())
+def test_gradients_match_torch(impl, data):
+    case = data.draw(conv_cases(max_size=min(impl.max_size, 9)))
+    assume(impl.supports(case))
     x, w, b = make_tensors(case)
     ours_inputs = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
     ref_inputs = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
-    ours = call(vectorised, "convnd", case, *ours_inputs, *([None] if b is None else []))
+    ours = call(impl.functions(case["n"])[-1], case, *ours_inputs, *([None] if b is None else []))
     ref = torch_reference(case, *ref_inputs, *([None] if b is None else []))
     grad_out = torch.randn(ours.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     ours_grads = torch.autograd.grad(ours, ours_inputs, grad_out)
@@ -122,19 +122,19 @@ def conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups):
     return torch.stack(frames, 2)
 
 
-@pytest.mark.parametrize("module", ["naive", "vectorised"])
+@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
 @given(
     groups=st.integers(1, 2), kernel=st.tuples(*[st.integers(1, 3)] * 4), stride=st.tuples(*[st.integers(1, 2)] * 4),
     padding=st.tuples(*[st.integers(0, 1)] * 4), dilation=st.tuples(*[st.integers(1, 2)] * 4), bias=st.booleans(),
 )
-def test_convnd_4d_is_a_sum_of_conv3d(module, groups, kernel, stride, padding, dilation, bias):
-    size = 4 if module == "naive" else 6
+def test_convnd_4d_is_a_sum_of_conv3d(impl, groups, kernel, stride, padding, dilation, bias):
+    size = min(impl.max_size, 6) - 2
     sizes = [max(size, d * (k - 1) + 1) for k, d in zip(kernel, dilation)]
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2, 2 * groups, *sizes, generator=g, dtype=torch.float64)
     w = torch.randn(2 * groups, 2, *kernel, generator=g, dtype=torch.float64)
     b = torch.randn(2 * groups, generator=g, dtype=torch.float64) if bias else None
-    out = MODULES[module].convnd(x, w, b, stride, padding, dilation, groups)
+    out = impl.module.convnd(x, w, b, stride, padding, dilation, groups)
     torch.testing.assert_close(out, conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups), atol=ATOL, rtol=0)
 
 
@@ -157,11 +157,11 @@ def test_vectorised_keeps_dtype(dtype, groups, c_out_per_group):
     torch.testing.assert_close(out.double(), ref, atol=tolerance, rtol=0.02 if dtype == torch.bfloat16 else 0)
 
 
-def test_vectorised_chunks_the_batch_without_changing_the_result(monkeypatch):
+def test_vectorised_blocks_of_rows_do_not_change_the_result(monkeypatch):
     x = torch.randn(5, 3, 10, 10, dtype=torch.float64)
     w = torch.randn(4, 3, 3, 3, dtype=torch.float64)
     whole = vectorised.conv2d(x, w, padding=1)
-    monkeypatch.setattr(vectorised, "COLUMN_BYTES", 1)  # forces one sample per column matrix
+    monkeypatch.setattr(vectorised, "COLUMN_BYTES", 1)  # forces one output row per block
     torch.testing.assert_close(vectorised.conv2d(x, w, padding=1), whole, atol=ATOL, rtol=0)
     torch.testing.assert_close(whole, F.conv2d(x, w, padding=1), atol=ATOL, rtol=0)
 
@@ -174,12 +174,46 @@ def test_depthwise_with_channel_multiplier():
     )
 
 
-def test_cross_correlation_not_flipped():
+@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+def test_cross_correlation_not_flipped(impl):
     """PyTorch's (and our) convolution does not flip the kernel: a [1, 0, 0] kernel reads the left neighbour."""
     x = torch.arange(5.0, dtype=torch.float64).view(1, 1, 5)
     w = torch.tensor([[[1.0, 0.0, 0.0]]], dtype=torch.float64)
-    for module in MODULES.values():
-        assert module.conv1d(x, w, padding=1).flatten().tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
+    assert impl.module.conv1d(x, w, padding=1).flatten().tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
+
+
+def test_empty_batch_edge_from_torchs_tests():
+    """torch returns an empty (0, 5, 8) for input (0, 4, 10) and weight (5, 4, 3); so must every implementation."""
+    x, w = torch.randn(0, 4, 10, dtype=torch.float64), torch.randn(5, 4, 3, dtype=torch.float64)
+    assert F.conv1d(x, w).shape == (0, 5, 8)
+    for impl in CONV_IMPLEMENTATIONS:
+        for function in impl.functions(1):
+            assert function(x, w).shape == (0, 5, 8), (impl.name, function.__name__)
+
+
+PUBLIC = {
+    "conv": ["conv1d", "conv2d", "conv3d", "convnd"],
+    "transpose": ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_transposend"],
+}
+
+
+@pytest.mark.parametrize("impl", [i for i in IMPLEMENTATIONS if i.module is not naive], ids=lambda i: f"{i.name} {i.kind}")
+def test_same_public_names_and_signatures_as_naive(impl):
+    """The README promises that the implementations can stand in for each other: same names, same signatures."""
+    names = [impl.function] if impl.function else PUBLIC[impl.kind]
+    for name in names:
+        reference = PUBLIC[impl.kind][-1] if impl.function else name
+        assert hasattr(impl.module, name), f"{impl.module.__name__} lacks {name}"
+        ours, theirs = inspect.signature(getattr(impl.module, name)), inspect.signature(getattr(naive, reference))
+        assert ours == theirs, f"{impl.module.__name__}.{name}{ours} differs from naive.{reference}{theirs}"
+
+
+def test_conv_signature_is_torchs():
+    """naive (and so every implementation) takes torch.nn.functional's arguments, in its order."""
+    names = list(inspect.signature(naive.conv2d).parameters)
+    assert names == ["input", "weight", "bias", "stride", "padding", "dilation", "groups", "padding_mode"]
+    names = list(inspect.signature(naive.conv_transpose2d).parameters)
+    assert names == ["input", "weight", "bias", "stride", "padding", "output_padding", "groups", "dilation"]
 
 
 @pytest.mark.cuda
@@ -187,6 +221,6 @@ def test_cross_correlation_not_flipped():
 @given(case=conv_cases(max_size=10))
 def test_vectorised_on_cuda(case):
     x, w, b = (t.cuda() if t is not None else None for t in make_tensors(case))
-    out = call(vectorised, "convnd", case, x, w, b)
+    out = call(vectorised.convnd, case, x, w, b)
     assert out.device.type == "cuda" and out.dtype == torch.float64
     torch.testing.assert_close(out, torch_reference(case, x, w, b).detach(), atol=1e-9, rtol=0)

@@ -1,11 +1,11 @@
 """Every bad input gets a clear error: the parameter, what was given, what would fix it.
 
-One table, run against both modules and every function name that applies.
+One table, run against every convolution implementation in conftest's table.
 """
 import pytest
 import torch
 
-from course_lib import naive, vectorised
+from conftest import CONV_IMPLEMENTATIONS
 
 x1, w1 = torch.randn(2, 4, 10), torch.randn(6, 4, 3)
 x2, w2 = torch.randn(2, 4, 8, 8), torch.randn(6, 4, 3, 3)
@@ -40,7 +40,7 @@ CASES = [
     ("dilation zero", "conv1d", (x1, w1), {"dilation": 0}, ValueError, r"dilation must be positive"),
     ("stride float", "conv2d", (x2, w2), {"stride": 1.5}, TypeError, r"stride must be an int or a tuple of 2 ints, got 1\.5"),
     ("tuple of wrong length", "conv3d", (x3, w3), {"stride": (1, 2)}, ValueError,
-     r"stride needs one value per spatial axis \(3 here\), got 2: \(1, 2\)\. Pass a single int or a tuple of 3 ints"),
+     r"stride needs one value per spatial axis \(3 here\), got 2: \(1, 2\)\. Pass a single positive int or a tuple of 3 positive ints"),
     ("padding tuple of wrong length", "conv2d", (x2, w2), {"padding": (1, 1, 1)}, ValueError, r"padding needs one value per spatial axis \(2 here\)"),
     # padding
     ("negative padding", "conv2d", (x2, w2), {"padding": -1}, ValueError, r"padding must be >= 0 on every axis, got -1.*slice the input"),
@@ -58,18 +58,26 @@ CASES = [
     ("bias 2-D", "conv2d", (x2, w2, torch.randn(6, 1)), {}, ValueError, r"got shape \(6, 1\)"),
     ("input not a tensor", "conv2d", (x2.tolist(), w2), {}, TypeError, r"input must be a torch\.Tensor, got list\. Convert it first"),
     ("weight dtype", "conv2d", (x2, w2.double()), {}, TypeError, r"weight has dtype torch\.float64 but input has torch\.float32.*weight\.to\(input\.dtype\)"),
+    # edges torch's own tests reach
+    ("zero output channels", "conv2d", (x2, torch.randn(0, 4, 3, 3)), {}, ValueError,
+     r"conv2d: weight \(C_out, C_in/groups, \.\.\.\) has no channels to compute with, shape \(0, 4, 3, 3\)"),
+    ("zero kernel axis", "conv2d", (x2, torch.randn(6, 4, 0, 3)), {}, ValueError, r"zero-sized kernel axis, shape \(6, 4, 0, 3\)"),
+    ("wrong length and negative", "conv2d", (x2, w2), {"dilation": (-1,)}, ValueError,
+     r"dilation needs one value per spatial axis \(2 here\), got 1: \(-1,\); and every value must be positive, got -1"),
+    ("wrong length and negative stride", "conv1d", (x1, w1), {"stride": (0, -2)}, ValueError,
+     r"stride needs one value per spatial axis \(1 here\), got 2: \(0, -2\); and every value must be positive, got 0, -2"),
 ]
 
 
-@pytest.mark.parametrize("module", [naive, vectorised], ids=["naive", "vectorised"])
+@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
 @pytest.mark.parametrize("name,fn,args,kwargs,error,message", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_message(module, name, fn, args, kwargs, error, message):
+def test_bad_input_message(impl, name, fn, args, kwargs, error, message):
     with pytest.raises(error, match=message):
-        getattr(module, fn)(*args, **kwargs)
+        getattr(impl.module, fn)(*args, **kwargs)
 
 
-@pytest.mark.parametrize("module", [naive, vectorised], ids=["naive", "vectorised"])
-def test_convnd_accepts_what_conv3d_rejects(module):
+@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+def test_convnd_accepts_what_conv3d_rejects(impl):
     """The rank rules belong to conv1d/2d/3d; convnd reads the number of axes from the weight."""
-    out = module.convnd(torch.randn(1, 2, 3, 3, 3, 3), torch.randn(1, 2, 2, 2, 2, 2))
+    out = impl.module.convnd(torch.randn(1, 2, 3, 3, 3, 3), torch.randn(1, 2, 2, 2, 2, 2))
     assert out.shape == (1, 1, 2, 2, 2, 2)

@@ -120,11 +120,45 @@ def test_depthwise_separable_counts_match_torch_layers(c_in, c_out, k, size, m):
     assert counts["ratio"]["macs"] == counts["separable"]["macs"] / counts["full"]["macs"]
 
 
-def test_spatially_separable_counts():
-    counts = separable.spatially_separable_counts((3, 5), (10, 12), channels=4)
-    assert counts["full"] == {"params": 4 * 15, "macs": 4 * 15 * 120}
-    assert counts["separable"] == {"params": 4 * 8, "macs": 4 * 8 * 120}
-    assert counts["ratio"]["macs"] == pytest.approx(8 / 15)
+def multiplications_of_a_run(function):
+    """Multiplications torch performs in ``function()``: FlopCounterMode counts 2 FLOPs per multiply-accumulate."""
+    with FlopCounterMode(display=False) as counter:
+        function()
+    return counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("c, kernel, size, stride, padding, dilation", [
+    (1, (3, 3), (10, 10), 1, 0, 1),     # the classic N = 10, m = 3: 576 against 432
+    (4, (3, 5), (10, 12), 1, 0, 1),
+    (2, (5, 5), (9, 11), 1, 0, 1),
+    (3, (4, 2), (12, 9), (2, 1), (1, 2), (1, 2)),
+    (2, (3, 3), (8, 8), 1, "same", 1),
+])
+def test_spatially_separable_counts_are_what_a_run_multiplies(c, kernel, size, stride, padding, dilation):
+    """Count the multiplications of torch's own depthwise convolutions doing the same two passes and the full kernel."""
+    x = torch.zeros(1, c, *size)
+    counts = separable.spatially_separable_counts(kernel, size, channels=c, stride=stride, padding=padding, dilation=dilation)
+    s, d = (stride, stride) if isinstance(stride, int) else stride, (dilation, dilation) if isinstance(dilation, int) else dilation
+    p = padding if isinstance(padding, str) else ((padding, padding) if isinstance(padding, int) else padding)
+    full = multiplications_of_a_run(lambda: F.conv2d(x, torch.zeros(c, 1, *kernel), None, s, p, d, groups=c))
+    pad_h, pad_w = (p, p) if isinstance(p, str) else ((p[0], 0), (0, p[1]))
+    vertical = F.conv2d(x, torch.zeros(c, 1, kernel[0], 1), None, (s[0], 1), pad_h, (d[0], 1), groups=c)
+    first = multiplications_of_a_run(lambda: F.conv2d(x, torch.zeros(c, 1, kernel[0], 1), None, (s[0], 1), pad_h, (d[0], 1), groups=c))
+    second = multiplications_of_a_run(lambda: F.conv2d(vertical, torch.zeros(c, 1, 1, kernel[1]), None, (1, s[1]), pad_w, (1, d[1]), groups=c))
+    assert counts["full"]["macs"] == full
+    assert counts["vertical"]["macs"] == first and counts["horizontal"]["macs"] == second
+    assert counts["separable"]["macs"] == first + second
+    assert counts["full"]["params"] == c * kernel[0] * kernel[1] and counts["separable"]["params"] == c * (kernel[0] + kernel[1])
+
+
+@given(n=st.integers(7, 40), m=st.integers(1, 7))
+def test_spatially_separable_counts_general_formula(n, m):
+    """(N-m+1)^2 m^2 against (2N-m+1)(N-m+1) m; the copied (N-2)^2 m^2 vs (2N-2)(N-2) m is the m = 3 case."""
+    counts = separable.spatially_separable_counts(m, n)
+    assert counts["full"]["macs"] == (n - m + 1) ** 2 * m**2
+    assert counts["separable"]["macs"] == (2 * n - m + 1) * (n - m + 1) * m
+    if m == 3:
+        assert counts["separable"]["macs"] == (2 * n - 2) * (n - 2) * m
 
 
 @pytest.mark.parametrize("n_in, n_out, k", [(64, 64, 3), (3, 64, (3, 7, 7)), (128, 256, 3), (16, 8, (5, 3, 3))])

@@ -55,6 +55,30 @@ def test_conv_params_matches_nn_conv2d(c_in, c_out, g, k, bias):
     assert shapes.conv_params(c_in, c_out, k, groups=g, bias=bias) == sum(p.numel() for p in layer.parameters())
 
 
+@pytest.mark.parametrize("dims, layer", [(1, torch.nn.Conv1d), (2, torch.nn.Conv2d), (3, torch.nn.Conv3d)])
+@given(k=st.integers(1, 5), bias=st.booleans())
+def test_conv_params_with_an_int_kernel_and_dims_matches_the_layer(dims, layer, k, bias):
+    """nn.ConvNd(256, 32, k) reads an int kernel as k on every axis; conv_params(..., k, dims=n) must count the same."""
+    expected = sum(p.numel() for p in layer(256, 32, k, bias=bias).parameters())
+    assert shapes.conv_params(256, 32, k, dims=dims, bias=bias) == expected
+    assert shapes.conv_params(256, 32, (k,) * dims, bias=bias) == expected
+
+
+def test_the_classic_bottleneck_numbers():
+    """nn.Conv2d(256, 32, 5) has 204,800 weights (a widely copied write-up prints 201,800)."""
+    assert shapes.conv_params(256, 32, 5, dims=2, bias=False) == 204_800 == torch.nn.Conv2d(256, 32, 5, bias=False).weight.numel()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: shapes.conv_params(256, 32, 5),
+    lambda: shapes.conv_macs(256, 32, 5, 28),
+    lambda: shapes.receptive_field([(3, 1), (3, 1)]),
+])
+def test_an_int_kernel_without_dims_is_refused_with_both_spellings(call):
+    with pytest.raises(ValueError, match=r"is ambiguous here: nn\.Conv2d\(\.\.\., (5|3)\) has a (5x5|3x3) kernel.*=\((5, 5|3, 3)\).*dims=2"):
+        call()
+
+
 @pytest.mark.parametrize("n", [1, 2, 3])
 @given(c=st.integers(1, 3), g=st.integers(1, 2), k=st.integers(1, 3), size=st.integers(3, 6))
 def test_conv_macs_match_torch_flop_counter(n, c, g, k, size):
@@ -70,7 +94,8 @@ def test_conv_macs_match_torch_flop_counter(n, c, g, k, size):
 @given(layers=st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 2)), min_size=1, max_size=4))
 def test_receptive_field_matches_gradient_support(layers):
     """The receptive field is the set of inputs an output's gradient reaches through a stack of convolutions."""
-    field, jump = shapes.receptive_field(layers)
+    (field,), (jump,) = shapes.receptive_field(layers, dims=1)
+    assert shapes.receptive_field([((k, k), (s, s), (d, d)) for k, s, d in layers]) == ((field, field), (jump, jump))
     size = field + 3 * jump + 40
     x = torch.zeros(1, 1, size, requires_grad=True)
     y = x
@@ -96,10 +121,13 @@ def test_receptive_field_matches_gradient_support(layers):
     (lambda: shapes.conv_output_size(5, 3, padding="same", stride=2), ValueError, r"padding='same' needs stride 1"),
     (lambda: shapes.conv_output_size(2, 3), ValueError, r"kernel larger than the padded input"),
     (lambda: shapes.conv_transpose_output_size(5, 3, stride=2, output_padding=2), ValueError, r"output_padding must be smaller"),
-    (lambda: shapes.conv_params(3, 4, 3, groups=2), ValueError, r"must both be divisible by groups \(2\)"),
-    (lambda: shapes.conv_params(3.0, 4, 3), TypeError, r"in_channels must be an int"),
+    (lambda: shapes.conv_params(3, 4, (3, 3), groups=2), ValueError, r"must both be divisible by groups \(2\)"),
+    (lambda: shapes.conv_params(3.0, 4, (3, 3)), TypeError, r"in_channels must be an int"),
+    (lambda: shapes.conv_params(3, 4, (3, 3), dims=3), ValueError, r"kernel_size=\(3, 3\) has 2 axes but dims=3"),
+    (lambda: shapes.conv_params(3, 4, 3, dims=0), ValueError, r"dims must be >= 1, got 0"),
+    (lambda: shapes.conv_macs(3, 4, (3, 3), (5, 5, 5)), ValueError, r"output_size needs one value per spatial axis \(2 here\)"),
     (lambda: shapes.receptive_field([(3,)]), ValueError, r"layers\[0\] must be \(kernel_size, stride\)"),
-    (lambda: shapes.receptive_field([(3, 0)]), ValueError, r"layers\[0\] stride must be >= 1"),
+    (lambda: shapes.receptive_field([(3, 0)], dims=1), ValueError, r"layers\[0\] stride must be positive on every axis, got 0"),
     (lambda: shapes.receptive_field(3), TypeError, r"layers must be a sequence"),
 ])
 def test_bad_arguments(call, error, message):

@@ -1,0 +1,120 @@
+"""The leaf of the library: small argument checks and the names of tensor layouts.
+
+Every other module may import this one; it imports nothing from ``course_lib``
+(as ``torch.nn.modules.utils`` holds ``_single``, ``_pair`` and ``_triple`` for
+every layer). Each check raises ``TypeError`` for a wrong type and
+``ValueError`` for a wrong value, with a message that names the parameter,
+what was given and what would fix it.
+
+>>> as_tuple("stride", 2, 3)
+(2, 2, 2)
+>>> layout(2), layout(3, batched=False)
+('(N, C, H, W)', '(C, D, H, W)')
+"""
+from __future__ import annotations
+
+import numbers
+
+import torch
+
+# ----------------------------------------------------------------------------
+# Layout names, used in messages and docstrings.
+# ----------------------------------------------------------------------------
+
+
+def spatial_names(n: int) -> tuple[str, ...]:
+    """Names of ``n`` spatial axes: L; H, W; D, H, W; then S1, ..., Sn.
+
+    >>> spatial_names(1), spatial_names(4)
+    (('L',), ('S1', 'S2', 'S3', 'S4'))
+    """
+    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(n, tuple(f"S{i + 1}" for i in range(n)))
+
+
+def layout(n: int, batched: bool = True) -> str:
+    """The input layout of an ``n``-d convolution, e.g. ``'(N, C, H, W)'``."""
+    axes = (("N",) if batched else ()) + ("C",) + spatial_names(n)
+    return "(" + ", ".join(axes) + ")"
+
+
+def shape_of(t: torch.Tensor) -> tuple[int, ...]:
+    """``t.shape`` as a plain tuple, which prints as ``(2, 3)`` rather than ``torch.Size([2, 3])``."""
+    return tuple(t.shape)
+
+
+# ----------------------------------------------------------------------------
+# Small checks.
+# ----------------------------------------------------------------------------
+
+
+def check_tensor(name: str, value) -> torch.Tensor:
+    """Raise ``TypeError`` unless ``value`` is a ``torch.Tensor``."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__}. "
+            f"Convert it first, e.g. torch.as_tensor({name}, dtype=torch.float32)."
+        )
+    return value
+
+
+def check_int(name: str, value, minimum: int | None = None) -> int:
+    """Return ``value`` as an int; ``TypeError`` if it is not one, ``ValueError`` if below ``minimum``.
+
+    >>> check_int("groups", 0, minimum=1)
+    Traceback (most recent call last):
+        ...
+    ValueError: groups must be >= 1, got 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return value
+
+
+def as_tuple(name: str, value, n: int, minimum: int | None = None) -> tuple[int, ...]:
+    """Normalise an int or a length-``n`` sequence of ints to an ``n``-tuple.
+
+    A sequence of the wrong length whose values are also out of range gets one
+    message that names both problems.
+
+    >>> as_tuple("stride", 2, 3)
+    (2, 2, 2)
+    >>> as_tuple("dilation", (-1,), 2, minimum=1)
+    Traceback (most recent call last):
+        ...
+    ValueError: dilation needs one value per spatial axis (2 here), got 1: (-1,); and every value must be positive, got -1. Pass a single positive int or a tuple of 2 positive ints.
+    """
+    what = "positive" if minimum == 1 else f">= {minimum}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        values = (int(value),) * n
+    elif isinstance(value, (tuple, list, torch.Size)):
+        values = tuple(check_int(f"{name}[{i}]", v) for i, v in enumerate(value))
+        if len(values) != n:
+            bad = [v for v in values if minimum is not None and v < minimum]
+            also = f"; and every value must be {what}, got {', '.join(map(str, bad))}" if bad else ""
+            kind = f"{what} " if minimum is not None else ""
+            raise ValueError(
+                f"{name} needs one value per spatial axis ({n} here), got {len(values)}: {values}{also}. "
+                f"Pass a single {kind}int or a tuple of {n} {kind}ints."
+            )
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r} ({type(value).__name__}).")
+    if minimum is not None and any(v < minimum for v in values):
+        raise ValueError(f"{name} must be {what} on every axis, got {value!r}.")
+    return values
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``.
+
+    >>> check_choice("padding_mode", "mirror", ("zeros", "reflect"))
+    Traceback (most recent call last):
+        ...
+    ValueError: padding_mode must be one of 'zeros', 'reflect'; got 'mirror'.
+    """
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+    return value
