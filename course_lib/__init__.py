@@ -5,9 +5,12 @@ Modules (read them in this order):
 - ``naive``       convolutions and transposed convolutions as loops, the textbook definitions
 - ``vectorised``  the same functions as im2col + matmul (and col2im), fast and differentiable
 - ``shapes``      output sizes, parameter and multiply-accumulate counts, receptive fields
+- ``fourier``     the same convolutions by FFT: fast for large kernels (lesson 05)
+- ``winograd``    3x3 stride-1 conv2d by Winograd F(2x2, 3x3): 2.25x fewer multiplications (lesson 05)
+- ``timing``      timing done right on CPU and GPU, on torch.utils.benchmark (lesson 05)
 - ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
 - ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD) and (2+1)-D blocks
-- ``upsample``    interpolate (nearest ... bicubic), pixel shuffle, max-unpooling
+- ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
 - ``padding``     the four padding modes by index arithmetic
 - ``args``        the arguments of a convolution and a transposed convolution, checked once (used by every implementation)
 - ``utils``       the leaf: small argument checks and layout names, imported by every other module

@@ -20,16 +20,21 @@ FUNCTION_NAMES = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 
 
 @st.composite
-def conv_cases(draw, max_size=7, max_n=3):
-    """Random valid convolution calls: shapes, stride, padding (int, tuple, 'same', 'valid'), modes, dilation, groups, bias."""
-    n = draw(st.integers(1, max_n))
-    groups = draw(st.integers(1, 3))
+def conv_cases(draw, max_size=7, max_n=3, n=None, kernel=None, stride=None, dilation=None, groups=None):
+    """Random valid convolution calls: shapes, stride, padding (int, tuple, 'same', 'valid'), modes, dilation, groups, bias.
+
+    An implementation that takes only some calls (Winograd: 3x3, stride 1) fixes those arguments.
+    """
+    n = draw(st.integers(1, max_n)) if n is None else n
+    groups = draw(st.integers(1, 3)) if groups is None else groups
     c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n)) if kernel is None else kernel
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n)) if dilation is None else dilation
+    fixed_stride = stride
     mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
     kind = draw(st.sampled_from(["int", "tuple", "same", "valid"]))
     stride = (1,) * n if kind == "same" else tuple(draw(st.integers(1, 3)) for _ in range(n))
+    stride = stride if fixed_stride is None else fixed_stride
     if kind == "int":
         padding = draw(st.integers(0, 2))
         pads = (padding,) * n
@@ -80,7 +85,7 @@ def call(function, case, x, w, b):
 @pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
 @given(data=st.data())
 def test_conv_matches_torch(impl, data):
-    case = data.draw(conv_cases(max_size=impl.max_size))
+    case = data.draw(conv_cases(max_size=impl.max_size, **impl.fixed))
     assume(impl.supports(case))
     x, w, b = make_tensors(case)
     expected = torch_reference(case, x, w, b).detach()
@@ -93,7 +98,7 @@ def test_conv_matches_torch(impl, data):
 @pytest.mark.parametrize("impl", [i for i in CONV_IMPLEMENTATIONS if i.gradients], ids=str)
 @given(data=st.data())
 def test_gradients_match_torch(impl, data):
-    case = data.draw(conv_cases(max_size=min(impl.max_size, 9)))
+    case = data.draw(conv_cases(max_size=min(impl.max_size, 9), **impl.fixed))
     assume(impl.supports(case))
     x, w, b = make_tensors(case)
     ours_inputs = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
@@ -122,7 +127,10 @@ def conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups):
     return torch.stack(frames, 2)
 
 
-@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+FULL_API = [i for i in CONV_IMPLEMENTATIONS if i.function is None]  # conv1d ... convnd
+
+
+@pytest.mark.parametrize("impl", FULL_API, ids=str)
 @given(
     groups=st.integers(1, 2), kernel=st.tuples(*[st.integers(1, 3)] * 4), stride=st.tuples(*[st.integers(1, 2)] * 4),
     padding=st.tuples(*[st.integers(0, 1)] * 4), dilation=st.tuples(*[st.integers(1, 2)] * 4), bias=st.booleans(),
@@ -174,7 +182,7 @@ def test_depthwise_with_channel_multiplier():
     )
 
 
-@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+@pytest.mark.parametrize("impl", FULL_API, ids=str)
 def test_cross_correlation_not_flipped(impl):
     """PyTorch's (and our) convolution does not flip the kernel: a [1, 0, 0] kernel reads the left neighbour."""
     x = torch.arange(5.0, dtype=torch.float64).view(1, 1, 5)
@@ -186,7 +194,7 @@ def test_empty_batch_edge_from_torchs_tests():
     """torch returns an empty (0, 5, 8) for input (0, 4, 10) and weight (5, 4, 3); so must every implementation."""
     x, w = torch.randn(0, 4, 10, dtype=torch.float64), torch.randn(5, 4, 3, dtype=torch.float64)
     assert F.conv1d(x, w).shape == (0, 5, 8)
-    for impl in CONV_IMPLEMENTATIONS:
+    for impl in FULL_API:
         for function in impl.functions(1):
             assert function(x, w).shape == (0, 5, 8), (impl.name, function.__name__)
 

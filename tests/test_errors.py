@@ -72,11 +72,13 @@ CASES = [
 @pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
 @pytest.mark.parametrize("name,fn,args,kwargs,error,message", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_message(impl, name, fn, args, kwargs, error, message):
+    if impl.function is not None and fn != impl.function:
+        pytest.skip(f"{impl.name} has only {impl.function}")
     with pytest.raises(error, match=message):
         getattr(impl.module, fn)(*args, **kwargs)
 
 
-@pytest.mark.parametrize("impl", CONV_IMPLEMENTATIONS, ids=str)
+@pytest.mark.parametrize("impl", [i for i in CONV_IMPLEMENTATIONS if i.function is None], ids=str)
 def test_convnd_accepts_what_conv3d_rejects(impl):
     """The rank rules belong to conv1d/2d/3d; convnd reads the number of axes from the weight."""
     out = impl.module.convnd(torch.randn(1, 2, 3, 3, 3, 3), torch.randn(1, 2, 2, 2, 2, 2))

@@ -1,0 +1,159 @@
+"""Convolution by the fast Fourier transform: a product per frequency instead of a sum per shift.
+
+The convolution theorem: correlating two signals is multiplying their Fourier
+transforms, one of them conjugated. So instead of sliding a k-tap kernel over
+each of the P positions (``P * k`` multiplications per axis), transform both,
+multiply per frequency, transform back::
+
+    x  ->  X = rfftn(x)                       (N, C_in, *P)   -> (N, C_in, *F)
+    w  ->  W = rfftn(w placed in a P-long zero array)
+    Y[n, co] = sum over ci of X[n, ci] * conj(W[co, ci])     one multiply-add per frequency
+    y  =  irfftn(Y)[:valid]                   then keep every stride-th output
+
+The transforms cost ``O(P log P)`` whatever the kernel size, so the FFT wins
+for large kernels and loses for small ones (lesson 05 measures the crossover).
+The transform is circular: output ``o`` reads inputs ``o .. o + span - 1``, which
+wrap around only past the end of the (padded) input; the outputs we keep never
+do, so only the transform length needs care (at least the padded input's
+length; a length with small prime factors is much faster than, say, 2 x 79).
+
+Stride: computed at stride 1, then every ``s``-th output kept. Dilation: the
+kernel's taps are placed ``d`` apart in the zero array. Channels are summed with
+a loop of multiply-adds over the input channels of a group, which beats one
+complex ``einsum`` (that becomes millions of tiny matrix products, one per
+frequency). Same functions and arguments as ``naive`` and ``vectorised``;
+differentiable (``torch.fft`` has gradients); any device. Taught in lesson 05.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from course_lib import args
+from course_lib import padding as padding_modes
+
+
+def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """N-d convolution (cross-correlation) by FFT; the number of spatial axes is ``weight.dim() - 2``.
+
+    Same arguments and result as :func:`course_lib.naive.convnd`. Taught in lesson 05 (vectorising).
+
+    >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3, dtype=torch.float64), torch.ones(1, 1, 2, 2, 2, 2, dtype=torch.float64))
+    >>> tuple(out.shape), round(out.flatten()[0].item(), 10)
+    ((1, 1, 2, 2, 2, 2), 16.0)
+    """
+    a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    return _convolve(a)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """1-D convolution by FFT: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
+
+    Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
+
+    >>> conv1d(torch.tensor([[[1., 2., 4., 7.]]], dtype=torch.float64), torch.tensor([[[-1., 0., 1.]]], dtype=torch.float64))
+    tensor([[[3., 5.]]], dtype=torch.float64)
+    """
+    a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
+    return _convolve(a)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """2-D convolution by FFT: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+
+    Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
+
+    >>> x = torch.arange(16, dtype=torch.float64).view(1, 1, 4, 4)
+    >>> conv2d(x, torch.ones(1, 1, 2, 2, dtype=torch.float64)).round(decimals=10)   # sums of 2x2 windows
+    tensor([[[[10., 14., 18.],
+              [26., 30., 34.],
+              [42., 46., 50.]]]], dtype=torch.float64)
+    """
+    a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
+    return _convolve(a)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """3-D convolution by FFT: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)``.
+
+    Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
+
+    >>> conv3d(torch.ones(1, 1, 3, 4, 4, dtype=torch.float64), torch.ones(1, 1, 3, 3, 3, dtype=torch.float64)).flatten().round()
+    tensor([27., 27., 27., 27.], dtype=torch.float64)
+    """
+    a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
+    return _convolve(a)
+
+
+def fast_length(size: int) -> int:
+    """The smallest length >= ``size`` whose prime factors are all 2, 3, 5 or 7 (fast for the FFT).
+
+    >>> fast_length(158), fast_length(128), fast_length(79)
+    (160, 128, 80)
+    """
+    best = 2 * max(1, size)  # a power of two is always available below this
+    power7 = 1
+    while power7 < best:
+        power5 = power7
+        while power5 < best:
+            power3 = power5
+            while power3 < best:
+                length = power3
+                while length < size:
+                    length *= 2
+                best = min(best, length)
+                power3 *= 3
+            power5 *= 5
+        power7 *= 7
+    return best
+
+
+def _convolve(a: args.ConvArgs) -> torch.Tensor:
+    """FFT convolution for checked arguments ``a`` (see :class:`course_lib.args.ConvArgs`)."""
+    x = padding_modes.pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *P)
+    if not x.is_floating_point():
+        raise TypeError(f"the FFT convolution needs a floating-point input, got {x.dtype}; use input.float().")
+    padded = tuple(x.shape[2:])
+    lengths = tuple(fast_length(p) for p in padded)  # transform length per axis, >= the padded input
+    axes = tuple(range(-a.n, 0))
+    # The kernel with its taps d apart (rfftn pads it with zeros to the transform's length).
+    kernel = a.weight
+    if any(d > 1 for d in a.dilation):
+        spans = tuple(d * (k - 1) + 1 for k, d in zip(a.kernel_size, a.dilation))
+        kernel = a.weight.new_zeros((*a.weight.shape[:2], *spans))
+        kernel[(..., *(slice(None, None, d) for d in a.dilation))] = a.weight
+    x_hat = torch.fft.rfftn(x, s=lengths, dim=axes)  # (N, C_in, *F)
+    w_hat = torch.fft.rfftn(kernel, s=lengths, dim=axes).conj_physical()  # conjugate: correlation, not convolution
+    y_hat = _sum_over_channels(x_hat, w_hat, a.groups)  # (N, C_out, *F)
+    y = torch.fft.irfftn(y_hat, s=lengths, dim=axes)  # (N, C_out, *lengths)
+    # Keep the outputs whose window lies inside the padded input, every stride-th.
+    keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(a.output_size, a.stride))
+    return a.finish(y[(..., *keep)])  # + bias; unbatched in, unbatched out
+
+
+def _sum_over_channels(x_hat: torch.Tensor, w_hat: torch.Tensor, groups: int) -> torch.Tensor:
+    """``Y[n, co] = sum over ci in co's group of X[n, ci] * W[co, ci]``, frequency by frequency.
+
+    ``x_hat`` is ``(N, C_in, *F)``, ``w_hat`` ``(C_out, C_in/groups, *F)``. One
+    multiply-add of whole ``(N, C_out/groups, *F)`` arrays per input channel of a
+    group; both are first laid out with that channel as the leading axis, so each
+    step reads contiguous memory.
+    """
+    batch, in_channels = x_hat.shape[:2]
+    out_channels, in_per_group = w_hat.shape[:2]
+    freq = x_hat.shape[2:]
+    size = math.prod(freq)
+    # (C_in/g, N, g, 1, F) and (C_in/g, g, C_out/g, F): step ci reads x[ci] and w[ci]
+    x_hat = x_hat.reshape(batch, groups, in_per_group, 1, size).permute(2, 0, 1, 3, 4)
+    w_hat = w_hat.reshape(groups, out_channels // groups, in_per_group, size).permute(2, 0, 1, 3)
+    # Complex products in real arithmetic, (a + ib)(c + id) = (ac - bd) + i(ad + bc): torch's
+    # real multiply-adds are vectorised, its complex ones much less so.
+    xr, xi = x_hat.real.contiguous(), x_hat.imag.contiguous()
+    wr, wi = w_hat.real.contiguous(), w_hat.imag.contiguous()
+    real = xr[0] * wr[0] - xi[0] * wi[0]  # (N, g, C_out/g, F)
+    imag = xr[0] * wi[0] + xi[0] * wr[0]
+    for ci in range(1, in_per_group):
+        real = real.addcmul_(xr[ci], wr[ci]).addcmul_(xi[ci], wi[ci], value=-1)
+        imag = imag.addcmul_(xr[ci], wi[ci]).addcmul_(xi[ci], wr[ci])
+    return torch.complex(real, imag).reshape(batch, out_channels, *freq)

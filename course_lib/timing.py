@@ -1,0 +1,177 @@
+"""Timing done right, on top of ``torch.utils.benchmark`` (no timer of our own).
+
+Three rules, each handled here so that a lesson can call one function:
+
+1. **Warm up.** The first calls of a function pick kernels, fill caches and
+   grow the allocator's pools (on a GPU, cuDNN may also try several
+   algorithms when ``torch.backends.cudnn.benchmark`` is on); they are not
+   timed.
+2. **Synchronise.** A CUDA call returns before the GPU has finished: timing it
+   with ``time.perf_counter()`` alone measures the launch. ``torch.utils.benchmark``
+   synchronises before and after; :func:`cuda_event_times` shows the other
+   correct way, CUDA events recorded on the GPU's own clock.
+3. **Repeat and compare fairly.** One number on a shared machine means
+   little: :func:`compare` runs the functions in interleaved rounds (A, B, A, B,
+   ...) in one process and reports the median of the per-round ratios with their
+   spread, so a slow moment of the machine hits both sides of a ratio.
+
+Every table says where it was measured (:func:`environment`): device, dtype,
+torch version and thread count. Without CUDA, :func:`pick_device` says so once
+and the CPU is timed. Taught in lesson 05.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.utils.benchmark as benchmark
+
+_told_no_cuda = False
+
+
+def pick_device(prefer: str = "cuda") -> torch.device:
+    """``cuda`` when asked for and present, else ``cpu``; says once when there is no GPU.
+
+    >>> pick_device("cpu")
+    device(type='cpu')
+    """
+    global _told_no_cuda
+    if prefer == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda")
+    if prefer == "cuda" and not _told_no_cuda:
+        print("No CUDA device found: timing the CPU instead.")
+        _told_no_cuda = True
+    return torch.device("cpu")
+
+
+def environment(device="cpu", dtype=torch.float32) -> str:
+    """Where a measurement was taken: device (with the GPU's name), dtype, torch version, CPU threads.
+
+    >>> environment("cpu", torch.float64).startswith("cpu, torch.float64, torch ")
+    True
+    """
+    device = torch.device(device)
+    where = f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
+    return f"{where}, {dtype}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def time_it(fn: Callable, *args, label: str = "", sub_label: str = "", description: str = "",
+            min_run_time: float = 0.2, warmup: int = 3) -> benchmark.Measurement:
+    """Time ``fn(*args)``: ``warmup`` untimed calls, then ``torch.utils.benchmark``'s ``blocked_autorange``.
+
+    The Timer synchronises CUDA before and after each block of runs and picks
+    how many runs a block needs. Returns its ``Measurement`` (``.median``,
+    ``.iqr``, ``.times`` in seconds).
+
+    >>> m = time_it(torch.add, torch.ones(10), torch.ones(10), min_run_time=0.01)
+    >>> m.median > 0
+    True
+    """
+    for _ in range(warmup):
+        fn(*args)
+    timer = benchmark.Timer(
+        stmt="fn(*args)", globals={"fn": fn, "args": args}, label=label, sub_label=sub_label,
+        description=description, num_threads=torch.get_num_threads(),
+    )
+    return timer.blocked_autorange(min_run_time=min_run_time)
+
+
+def cuda_event_times(fn: Callable, *args, repeats: int = 10, warmup: int = 3) -> list[float]:
+    """Seconds per call of ``fn(*args)`` measured with CUDA events (the GPU's own clock), one per repeat.
+
+    ``start.record()`` and ``end.record()`` put markers in the GPU's queue;
+    ``end.synchronize()`` waits until the GPU has passed the end marker, and
+    ``start.elapsed_time(end)`` is the GPU time between them. Needs CUDA.
+    """
+    if not torch.cuda.is_available():
+        raise RuntimeError("cuda_event_times needs a CUDA device; use time_it, which times the CPU too.")
+    for _ in range(warmup):
+        fn(*args)
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn(*args)
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1000)  # elapsed_time is in milliseconds
+    return times
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`: medians, per-round ratios against the baseline, and torch's table."""
+
+    label: str
+    environment: str
+    baseline: str
+    seconds: dict[str, list[float]] = field(default_factory=dict)  # per function: its median time in each round
+    measurements: list = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        """Median over rounds of ``name``'s per-round median time, in seconds."""
+        return statistics.median(self.seconds[name])
+
+    def ratios(self, name: str) -> list[float]:
+        """``name``'s time divided by the baseline's, round by round (measured next to each other)."""
+        return [ours / base for ours, base in zip(self.seconds[name], self.seconds[self.baseline])]
+
+    def ratio(self, name: str) -> tuple[float, float, float]:
+        """``(median, min, max)`` of :meth:`ratios`."""
+        r = self.ratios(name)
+        return statistics.median(r), min(r), max(r)
+
+    def table(self) -> str:
+        """A plain-text table: one row per function, with median time and ratio (median, min-max)."""
+        lines = [f"{self.label}  [{self.environment}, {len(self.seconds[self.baseline])} interleaved rounds]"]
+        lines.append(f"{'function':28} {'median':>11} {'ratio to ' + self.baseline:>24}")
+        for name in self.seconds:
+            mid, low, high = self.ratio(name)
+            lines.append(f"{name:28} {_format_seconds(self.median(name)):>11} {mid:9.2f}x ({low:.2f}-{high:.2f})")
+        return "\n".join(lines)
+
+    def compare_table(self) -> str:
+        """``torch.utils.benchmark.Compare``'s own table of every measurement."""
+        table = benchmark.Compare(self.measurements)
+        table.trim_significant_figures()
+        return str(table)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def compare(functions: dict[str, Callable], *args, label: str = "", baseline: str | None = None,
+            rounds: int = 5, min_run_time: float = 0.1, device=None) -> Comparison:
+    """Time several functions of the same arguments in interleaved rounds; ratios against ``baseline``.
+
+    Each round times every function once (``time_it``), in the order given, so
+    that each ratio compares two measurements taken moments apart. ``baseline``
+    defaults to the first function.
+
+    >>> c = compare({"add": torch.add, "mul": torch.mul}, torch.ones(100), torch.ones(100), rounds=2, min_run_time=0.01)
+    >>> sorted(c.seconds), len(c.ratios("mul")), c.ratio("add")[0]
+    (['add', 'mul'], 2, 1.0)
+    """
+    baseline = baseline or next(iter(functions))
+    if baseline not in functions:
+        raise ValueError(f"baseline must be one of {list(functions)}, got {baseline!r}.")
+    tensor = next((a for a in args if isinstance(a, torch.Tensor)), None)
+    device = device or (tensor.device if tensor is not None else "cpu")
+    dtype = tensor.dtype if tensor is not None else torch.get_default_dtype()
+    result = Comparison(label, environment(device, dtype), baseline, {name: [] for name in functions})
+    for round_index in range(rounds):
+        for name, fn in functions.items():
+            m = time_it(fn, *args, label=label, sub_label=f"round {round_index}", description=name,
+                        min_run_time=min_run_time, warmup=3 if round_index == 0 else 1)
+            result.seconds[name].append(m.median)
+            result.measurements.append(m)
+    return result
+
+
+def _format_seconds(seconds: float) -> str:
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"

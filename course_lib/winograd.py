@@ -1,0 +1,145 @@
+"""Winograd's minimal filtering F(2x2, 3x3): a 3x3 convolution with 2.25x fewer multiplications.
+
+A 2x2 block of outputs of a 3x3 kernel reads a 4x4 tile of input. Computed
+directly that is 4 x 9 = 36 multiplications per channel pair; Winograd's
+algorithm gets it with 16, by multiplying *transformed* tiles element-wise::
+
+    U = G g G^T          the 3x3 kernel g  -> 4x4   (once per kernel)
+    V = B^T d B          the 4x4 input tile d -> 4x4 (additions only)
+    M = sum over C_in of U * V                       (16 products per tile and channel pair)
+    Y = A^T M A          4x4 -> the 2x2 outputs      (additions only)
+
+with the small constant matrices :data:`B_T`, :data:`G` and :data:`A_T` below.
+36 / 16 = 2.25 is the saving in multiplications. The price: the transforms
+touch every tile several times (memory traffic, not arithmetic), so Winograd
+wins where the channel sum dominates (many channels, small images) and loses
+where the transforms do (few channels, large images); and its float32 results
+differ from direct convolution by a few times more rounding error (lesson 05
+measures both).
+
+Here the 16 element-wise products, summed over input channels, are one batched
+matrix product: for each of the 16 positions of the 4x4 tile,
+``(C_out, C_in) @ (C_in, tiles)``. Only 3x3 kernels, stride 1, dilation 1 and
+groups 1: other calls get a ``ValueError`` that says what to use instead.
+``conv2d`` has the signature of ``naive.conv2d``. Taught in lesson 05.
+"""
+from __future__ import annotations
+
+import torch
+
+from course_lib import args
+from course_lib import padding as padding_modes
+
+B_T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+"""Input transform: ``V = B_T d B_T^T`` for a 4x4 input tile ``d``."""
+G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+"""Kernel transform: ``U = G g G^T`` for a 3x3 kernel ``g``."""
+A_T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+"""Output transform: ``Y = A_T M A_T^T`` gives the 2x2 outputs of a tile."""
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """3x3, stride-1 2-D convolution by Winograd F(2x2, 3x3).
+
+    Same arguments and result as :func:`course_lib.naive.conv2d`, for ``weight``
+    ``(C_out, C_in, 3, 3)``, ``stride=1``, ``dilation=1``, ``groups=1`` (any padding
+    and padding mode). Taught in lesson 05 (vectorising).
+
+    >>> x = torch.arange(16, dtype=torch.float64).view(1, 1, 4, 4)
+    >>> conv2d(x, torch.ones(1, 1, 3, 3, dtype=torch.float64))   # sums of 3x3 windows
+    tensor([[[[45., 54.],
+              [81., 90.]]]], dtype=torch.float64)
+    """
+    a = args.conv_args("winograd.conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
+    _check_supported(a)
+    x = padding_modes.pad(a.input, a.padding, a.padding_mode)  # (N, C_in, H, W), padded
+    return a.finish(_winograd(x, a.weight, a.output_size))  # + bias; unbatched in, unbatched out
+
+
+def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
+    """``U = G g G^T`` for every 3x3 kernel: ``(C_out, C_in, 3, 3)`` -> ``(C_out, C_in, 4, 4)``.
+
+    >>> kernel_transform(torch.ones(1, 1, 3, 3))[0, 0]   # the 4x4 that replaces a 3x3 kernel of ones
+    tensor([[1.0000, 1.5000, 0.5000, 1.0000],
+            [1.5000, 2.2500, 0.7500, 1.5000],
+            [0.5000, 0.7500, 0.2500, 0.5000],
+            [1.0000, 1.5000, 0.5000, 1.0000]])
+    """
+    g = weight.new_tensor(G)
+    return g @ weight @ g.T
+
+
+def input_transform(d: torch.Tensor) -> torch.Tensor:
+    """``V = B^T d B`` for 4x4 tiles ``d`` (the first two axes; any axes after them), written as the additions it is.
+
+    Rows first (``B^T d``: four sums or differences of rows), then columns (``(.) B``).
+
+    >>> d, b_t = torch.arange(16.).view(4, 4), torch.tensor(B_T, dtype=torch.float32)
+    >>> torch.equal(input_transform(d), b_t @ d @ b_t.T)   # the same as the matrix products
+    True
+    """
+    r = torch.stack([d[0] - d[2], d[1] + d[2], d[2] - d[1], d[1] - d[3]])  # B^T d
+    return torch.stack([r[:, 0] - r[:, 2], r[:, 1] + r[:, 2], r[:, 2] - r[:, 1], r[:, 1] - r[:, 3]], dim=1)
+
+
+def output_transform(m: torch.Tensor) -> torch.Tensor:
+    """``Y = A^T M A`` for 4x4 ``M`` (the first two axes) -> 2x2, as additions.
+
+    >>> m, a_t = torch.arange(16.).view(4, 4), torch.tensor(A_T, dtype=torch.float32)
+    >>> torch.equal(output_transform(m), a_t @ m @ a_t.T)
+    True
+    """
+    r = torch.stack([m[0] + m[1] + m[2], m[1] - m[2] - m[3]])  # A^T M
+    return torch.stack([r[:, 0] + r[:, 1] + r[:, 2], r[:, 1] - r[:, 2] - r[:, 3]], dim=1)
+
+
+def multiplication_counts(out_channels: int, in_channels: int, output_size) -> dict:
+    """Multiplications of a direct 3x3 convolution and of F(2x2, 3x3), one sample, transforms excluded.
+
+    Direct: 9 per output element and input channel. Winograd: 16 per 2x2 tile
+    and channel pair, i.e. 4 per output element: 9 / 4 = 2.25x fewer.
+
+    >>> multiplication_counts(64, 64, (56, 56))
+    {'direct': 115605504, 'winograd': 51380224, 'ratio': 2.25}
+    """
+    height, width = output_size
+    tiles = -(-height // 2) * -(-width // 2)
+    direct = out_channels * in_channels * height * width * 9
+    winograd = out_channels * in_channels * tiles * 16
+    return {"direct": direct, "winograd": winograd, "ratio": direct / winograd}
+
+
+def _check_supported(a: args.ConvArgs) -> None:
+    problems = []
+    if a.kernel_size != (3, 3):
+        problems.append(f"kernel {a.kernel_size} (needs 3x3)")
+    if a.stride != (1, 1):
+        problems.append(f"stride {a.stride} (needs 1)")
+    if a.dilation != (1, 1):
+        problems.append(f"dilation {a.dilation} (needs 1)")
+    if a.groups != 1:
+        problems.append(f"groups {a.groups} (needs 1)")
+    if problems:
+        raise ValueError(
+            "winograd.conv2d computes F(2x2, 3x3): 3x3 kernels, stride 1, dilation 1, groups 1; got "
+            + ", ".join(problems) + ". Use course_lib.vectorised.conv2d (or fourier.conv2d) for this call."
+        )
+
+
+def _winograd(x: torch.Tensor, weight: torch.Tensor, output_size) -> torch.Tensor:
+    """``x`` ``(N, C_in, H, W)`` already padded, ``weight`` ``(C_out, C_in, 3, 3)`` -> ``(N, C_out, *output_size)``."""
+    batch, in_channels = x.shape[:2]
+    out_channels = weight.shape[0]
+    height, width = output_size
+    tiles_h, tiles_w = -(-height // 2), -(-width // 2)  # 2x2 output tiles, rounded up
+    # Zeros at the bottom and right so that every tile is whole: 4x4 input tiles, 2 apart.
+    x = padding_modes.pad(x, ((0, 2 * tiles_h + 2 - x.shape[2]), (0, 2 * tiles_w + 2 - x.shape[3])))
+    tiles = x.unfold(2, 4, 2).unfold(3, 4, 2)  # (N, C_in, tiles_h, tiles_w, 4, 4), a view
+    v = input_transform(tiles.permute(4, 5, 1, 0, 2, 3))  # (4, 4, C_in, N, th, tw)
+    u = kernel_transform(weight).permute(2, 3, 0, 1)  # (4, 4, C_out, C_in)
+    # The 16 products summed over C_in: for each tile position (i, j), (C_out, C_in) @ (C_in, N*th*tw).
+    tiles_total = batch * tiles_h * tiles_w
+    m = torch.bmm(u.reshape(16, out_channels, in_channels), v.reshape(16, in_channels, tiles_total))
+    y = output_transform(m.view(4, 4, out_channels, batch, tiles_h, tiles_w))  # (2, 2, C_out, N, th, tw)
+    y = y.permute(3, 2, 4, 0, 5, 1).reshape(batch, out_channels, 2 * tiles_h, 2 * tiles_w)
+    return y[:, :, :height, :width]

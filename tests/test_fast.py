@@ -1,0 +1,112 @@
+"""The fast paths of lesson 05: Winograd's limits and float32 error, the FFT's transform lengths, and the timing helpers.
+
+(Both convolutions also run every property, gradient, bad-input and OpInfo test through conftest's table.)
+"""
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib import fourier, timing, winograd
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"weight": torch.zeros(4, 3, 5, 5)}, r"kernel \(5, 5\) \(needs 3x3\)"),
+    ({"stride": 2}, r"stride \(2, 2\) \(needs 1\)"),
+    ({"dilation": (1, 2)}, r"dilation \(1, 2\) \(needs 1\)"),
+    ({"weight": torch.zeros(6, 1, 3, 3), "groups": 3}, r"groups 3 \(needs 1\).*Use course_lib\.vectorised\.conv2d"),
+])
+def test_winograd_says_what_it_cannot_do(kwargs, message):
+    call = {"input": torch.zeros(1, 3, 8, 8), "weight": torch.zeros(4, 3, 3, 3), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        winograd.conv2d(**call)
+
+
+def test_winograd_transforms_are_the_published_matrices():
+    """B^T d B, G g G^T and A^T m A as matrix products give what the additions give, and together a 3x3 correlation."""
+    g = torch.Generator().manual_seed(0)
+    d, kernel = torch.randn(4, 4, generator=g, dtype=torch.float64), torch.randn(3, 3, generator=g, dtype=torch.float64)
+    b_t, g_m, a_t = (torch.tensor(m, dtype=torch.float64) for m in (winograd.B_T, winograd.G, winograd.A_T))
+    torch.testing.assert_close(winograd.input_transform(d), b_t @ d @ b_t.T, atol=1e-14, rtol=0)
+    torch.testing.assert_close(winograd.kernel_transform(kernel[None, None])[0, 0], g_m @ kernel @ g_m.T, atol=1e-14, rtol=0)
+    y = winograd.output_transform(winograd.kernel_transform(kernel[None, None])[0, 0] * winograd.input_transform(d))
+    torch.testing.assert_close(y, F.conv2d(d[None, None], kernel[None, None])[0, 0], atol=1e-12, rtol=0)
+
+
+def test_winograd_needs_fewer_multiplications():
+    counts = winograd.multiplication_counts(256, 256, (14, 14))
+    assert counts["ratio"] == 2.25 and counts["direct"] == 256 * 256 * 14 * 14 * 9
+
+
+def test_winograd_float32_error_stays_within_a_few_roundings():
+    """In float32 Winograd's transforms add rounding error; it stays within 10x of a direct convolution's (both vs float64)."""
+    g = torch.Generator().manual_seed(0)
+    x, w = torch.randn(2, 64, 14, 14, generator=g), torch.randn(64, 64, 3, 3, generator=g)
+    exact = F.conv2d(x.double(), w.double(), padding=1)
+    scale = exact.abs().max()
+    direct = ((F.conv2d(x, w, padding=1).double() - exact).abs().max() / scale).item()
+    ours = ((winograd.conv2d(x, w, padding=1).double() - exact).abs().max() / scale).item()
+    assert 1e-8 < direct < 1e-5 and 1e-8 < ours < 1e-5
+    assert ours < 10 * direct
+
+
+@given(st.integers(1, 5000))
+def test_fast_length_is_smooth_and_minimal(size):
+    length = fourier.fast_length(size)
+    assert length >= size
+    rest = length
+    for p in (2, 3, 5, 7):
+        while rest % p == 0:
+            rest //= p
+    assert rest == 1, f"{length} has a prime factor above 7"
+    assert all(not _smooth(m) for m in range(size, length)), f"a smaller 7-smooth length exists below {length}"
+
+
+def _smooth(m):
+    for p in (2, 3, 5, 7):
+        while m % p == 0:
+            m //= p
+    return m == 1
+
+
+def test_fft_rejects_integer_input():
+    with pytest.raises(TypeError, match=r"needs a floating-point input, got torch\.int64; use input\.float\(\)"):
+        fourier.conv1d(torch.ones(1, 1, 5, dtype=torch.long), torch.ones(1, 1, 3, dtype=torch.long))
+
+
+def test_timing_compare_reports_where_and_ratios():
+    """The timing helpers' bookkeeping (not any speed): rounds, baseline, environment line."""
+    x = torch.ones(64)
+    c = timing.compare({"add": lambda: x + x, "mul": lambda: x * x}, label="tiny", rounds=3, min_run_time=0.001)
+    assert list(c.seconds) == ["add", "mul"] and all(len(v) == 3 for v in c.seconds.values())
+    assert c.ratios("add") == [1.0, 1.0, 1.0]
+    low, high = min(c.ratios("mul")), max(c.ratios("mul"))
+    assert c.ratio("mul")[1:] == (low, high)
+    table = c.table()
+    assert f"torch {torch.__version__}" in table and f"{torch.get_num_threads()} threads" in table and "3 interleaved rounds" in table
+    assert "round 0" in c.compare_table()
+    with pytest.raises(ValueError, match=r"baseline must be one of \['add'\], got 'x'"):
+        timing.compare({"add": lambda: x + x}, baseline="x")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU fallback")
+def test_timing_without_cuda_says_so_once(capsys):
+    timing._told_no_cuda = False
+    assert timing.pick_device() == torch.device("cpu") and timing.pick_device() == torch.device("cpu")
+    assert capsys.readouterr().out.count("No CUDA device found") == 1
+    with pytest.raises(RuntimeError, match="needs a CUDA device"):
+        timing.cuda_event_times(lambda: None)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fast_paths_on_cuda():
+    g = torch.Generator().manual_seed(0)
+    x, w = torch.randn(2, 8, 16, 16, generator=g, dtype=torch.float64).cuda(), torch.randn(4, 8, 3, 3, generator=g, dtype=torch.float64).cuda()
+    expected = F.conv2d(x, w, padding=1)
+    for fn in (fourier.conv2d, winograd.conv2d):
+        out = fn(x, w, padding=1)
+        assert out.device.type == "cuda"
+        torch.testing.assert_close(out, expected, atol=1e-10, rtol=0)
+    assert len(timing.cuda_event_times(fourier.conv2d, x, w, repeats=2)) == 2
