@@ -1,16 +1,19 @@
 # Two commands for everyone:  make lab  |  make test
 # Both create .venv on first use and re-install only when pyproject.toml changes.
+# They install the learner's set (dependencies + the dev extra); the grading stack (nbgrader) comes only
+# with  make instructor  (the instructor extra, Python >= 3.11), which adds it to the same .venv.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+INSTRUCTOR_STAMP := $(VENV)/.installed-instructor
 # torch is pinned; on a plain Linux PyPI this pin pulls the CUDA build. For a CPU-only
 # or a specific CUDA build, pass an index, e.g.  make lab TORCH_INDEX="--index-url <PyTorch wheel index>"
 TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench clean
+.PHONY: lab test bench instructor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -21,6 +24,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# nbgrader 0.9.6 needs Python >= 3.11. Check the interpreter that will install it (.venv's, or $(PYTHON) before
+# .venv exists) before anything is downloaded, then install the learner's set and add the instructor extra.
+$(INSTRUCTOR_STAMP): pyproject.toml
+	@py=$(BIN)/python; test -x $$py || py=$(PYTHON); \
+	$$py -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "make instructor: nbgrader 0.9.6 (the grading stack) needs Python 3.11 or newer; $$py is $$($$py --version 2>&1)."; \
+		echo "Pick a newer interpreter:  make clean && make instructor PYTHON=python3.11   (or python3.12, python3.13)"; \
+		exit 1; }
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,instructor]"
+	@touch $(INSTRUCTOR_STAMP)
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
@@ -29,6 +44,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# For instructors: the grading stack (nbgrader 0.9.6) in .venv; later grading targets depend on $(INSTRUCTOR_STAMP).
+instructor: $(INSTRUCTOR_STAMP)
+	@$(BIN)/python -c 'import importlib.metadata as m; print("nbgrader", m.version("nbgrader"), "is installed in $(VENV)")'
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -1,8 +1,8 @@
-"""The benchmark cases: each compares torch's function with course_lib.vectorised.
+"""The benchmark cases: each compares torch's function with one of course_lib's.
 
-A case is ``Case(name, target, make, torch_fn, ours_fn)``: ``make(device)``
-returns the arguments, both functions take them. ``target`` is the largest
-acceptable ratio ours / torch on a 2-core CPU.
+A case is ``Case(name, target, make, torch_fn, ours_fn, ours)``: ``make(device)``
+returns the arguments, both functions take them; ``ours`` names the module
+timed. ``target`` is the largest acceptable ratio ours / torch on a 2-core CPU.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from course_lib import fourier, winograd
 from course_lib import vectorised as V
 
 
@@ -22,6 +23,7 @@ class Case:
     make: Callable
     torch_fn: Callable
     ours_fn: Callable
+    ours: str = "vectorised"
 
 
 def _conv(x_shape, w_shape, **kwargs):
@@ -34,9 +36,9 @@ def _conv(x_shape, w_shape, **kwargs):
     return make, kwargs
 
 
-def conv_case(name, target, x_shape, w_shape, torch_fn, ours_fn, **kwargs):
+def conv_case(name, target, x_shape, w_shape, torch_fn, ours_fn, ours="vectorised", **kwargs):
     make, kw = _conv(x_shape, w_shape, **kwargs)
-    return Case(name, target, make, lambda x, w: torch_fn(x, w, **kw), lambda x, w: ours_fn(x, w, **kw))
+    return Case(name, target, make, lambda x, w: torch_fn(x, w, **kw), lambda x, w: ours_fn(x, w, **kw), ours)
 
 
 CASES = [
@@ -60,7 +62,7 @@ def _one_tensor_case(name, target, shape, torch_fn, ours_fn):
         g = torch.Generator().manual_seed(0)
         return (torch.randn(shape, generator=g).to(device),)
 
-    return Case(name, target, make, torch_fn, ours_fn)
+    return Case(name, target, make, torch_fn, ours_fn, "upsample")
 
 
 CASES += [
@@ -71,4 +73,17 @@ CASES += [
                      lambda x: U.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)),
     _one_tensor_case("pixel_shuffle x(8,256,28,28) r2", 1.5, (8, 256, 28, 28),
                      lambda x: F.pixel_shuffle(x, 2), lambda x: U.pixel_shuffle(x, 2)),
+]
+
+
+# The fast paths of lesson 05: FFT for large kernels, Winograd for 3x3.
+CASES += [
+    conv_case("fft conv2d x(4,16,128,128) w(16,16,15,15) p7", 0.5, (4, 16, 128, 128), (16, 16, 15, 15),
+              F.conv2d, fourier.conv2d, ours="fourier", padding=7),
+    conv_case("fft conv2d x(4,16,128,128) w(16,16,31,31) p15", 0.1, (4, 16, 128, 128), (16, 16, 31, 31),
+              F.conv2d, fourier.conv2d, ours="fourier", padding=15),
+    conv_case("winograd x(8,256,14,14) w(256,256,3,3) p1", 1.2, (8, 256, 14, 14), (256, 256, 3, 3),
+              F.conv2d, winograd.conv2d, ours="winograd", padding=1),
+    conv_case("winograd x(8,64,56,56) w(64,64,3,3) p1", 2.0, (8, 64, 56, 56), (64, 64, 3, 3),
+              F.conv2d, winograd.conv2d, ours="winograd", padding=1),
 ]
