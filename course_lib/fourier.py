@@ -114,6 +114,9 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
     x = padding_modes.pad(a.input, a.padding, a.padding_mode)  # (N, C_in, *P)
     if not x.is_floating_point():
         raise TypeError(f"the FFT convolution needs a floating-point input, got {x.dtype}; use input.float().")
+    batch = x.shape[0]
+    if batch == 0:  # MKL's FFT refuses an empty batch: transform one zero sample and keep none of it
+        x = torch.cat([x, x.new_zeros((1, *x.shape[1:]))])
     padded = tuple(x.shape[2:])
     lengths = tuple(fast_length(p) for p in padded)  # transform length per axis, >= the padded input
     axes = tuple(range(-a.n, 0))
@@ -129,7 +132,7 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
     y = torch.fft.irfftn(y_hat, s=lengths, dim=axes)  # (N, C_out, *lengths)
     # Keep the outputs whose window lies inside the padded input, every stride-th.
     keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(a.output_size, a.stride))
-    return a.finish(y[(..., *keep)])  # + bias; unbatched in, unbatched out
+    return a.finish(y[(slice(0, batch), slice(None), *keep)])  # + bias; unbatched in, unbatched out
 
 
 def _sum_over_channels(x_hat: torch.Tensor, w_hat: torch.Tensor, groups: int) -> torch.Tensor:

@@ -54,7 +54,8 @@ def environment(device="cpu", dtype=torch.float32) -> str:
     """
     device = torch.device(device)
     where = f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
-    return f"{where}, {dtype}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"{where}, {dtype}, torch {torch.__version__}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def time_it(fn: Callable, *args, label: str = "", sub_label: str = "", description: str = "",

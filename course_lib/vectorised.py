@@ -387,7 +387,7 @@ def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0,
     stretched[(..., *(slice(None, None, s) for s in a.stride))] = x
     # 2. pad (or crop, where p > d*(k-1)).
     before = [d * (k - 1) - p for d, k, p in zip(a.dilation, a.kernel_size, a.padding)]
-    after = [b + op for b, op in zip(before, a.output_padding)]
+    after = [b + extra for b, extra in zip(before, a.output_padding)]
     stretched = padding_modes.pad(stretched, tuple((max(b, 0), max(e, 0)) for b, e in zip(before, after)))
     crop = tuple(slice(max(-b, 0), size - max(-e, 0)) for b, e, size in zip(before, after, stretched.shape[2:]))
     stretched = stretched[(..., *crop)]

@@ -11,18 +11,38 @@ expression of a notebook cell:
   padding and dilation; the output-size formula with the numbers put in, and
   where every kernel placement lands.
 
-How they are built (so that they can be tested without a browser): each
-widget keeps its controls as attributes (``.sliders``, ``.row_axis``,
-``.position``, ...), computes what to show in small pure methods (the slice
-index, the receptive field, the text of the formula or the dot product), and a
-``render()`` step draws a ``matplotlib.figure.Figure`` (not a pyplot figure, so
-nothing piles up in pyplot's list of open figures) into PNG bytes shown by an
-``ipywidgets.Image``. Changing a control re-renders. The latest state is in
-``.figure``, ``.png``, ``.title`` / ``.text``.
+One job per module: this one holds the controls, the state and the arithmetic
+(which slice, which cells a kernel reads, the dot product, the formula), in
+small pure methods that tests check without a browser; the pictures are drawn
+by ``course_lib.plots`` (:func:`~course_lib.plots.draw_slice`,
+:func:`~course_lib.plots.draw_kernel_stepper`,
+:func:`~course_lib.plots.draw_output_size`) from plain data. Each widget keeps
+its controls as attributes (``.sliders``, ``.row_axis``, ``.position``, ...);
+changing one re-renders: the figure (a bare ``matplotlib.figure.Figure``, so
+nothing piles up in pyplot's list of open figures) becomes a PNG shown by an
+``ipywidgets.Image``. The latest state is in ``.figure``, ``.png``,
+``.css_size``, ``.title`` / ``.text``.
 
-When displayed, a widget also offers its current picture as a plain PNG, so a
-notebook viewer without a running kernel (GitHub, nbconvert, slides) still
-shows it.
+Size: the PNG is rendered at twice the pixel density (``plots.PIXEL_RATIO``)
+and shown at half its pixel width (its CSS width, never stretched to the
+output area), so it is sharp on high-DPI screens; sliders sit two to a row
+with their tracks aligned, and the figures are sized so that a whole widget
+(:meth:`estimated_height`) stays within ``HEIGHT_BUDGET`` CSS pixels, the
+height of a laptop's notebook view.
+
+Without a running kernel the controls cannot work, so a widget's display data
+also holds its current picture: ``text/html`` (the text, the picture at its CSS
+width and a line saying how to get the controls) and ``image/png`` (with its
+width in the metadata). Which one a viewer shows (checked in JupyterLab 4.6
+with jupyterlab_widgets 3.0): a cell run in this session shows the live
+controls, no note; the stored outputs of a notebook JupyterLab does not trust
+(a fresh clone) show the ``text/html`` picture and note, since the widget view
+is not a safe type; a trusted notebook whose widgets are gone (kernel
+restarted) shows "Error displaying widget: model not found" until the cell
+runs again. ``nbconvert --to html`` (and slides) shows the ``text/html``
+picture and note when the notebook stores no widget state
+(``metadata.widgets``); with stored state it loads the widget JavaScript from
+a CDN instead.
 """
 from __future__ import annotations
 
@@ -30,6 +50,7 @@ import base64
 import contextlib
 import html
 import itertools
+import math
 
 import ipywidgets
 import matplotlib.figure
@@ -39,7 +60,26 @@ import torch
 from course_lib import args, plots, shapes, utils, vectorised
 from course_lib import padding as padding_modes
 
-SLIDER_STYLE = {"description_width": "initial"}
+HEIGHT_BUDGET = 700
+"""Most CSS pixels a widget may take (controls, text and picture): a laptop's notebook view shows about 780."""
+
+ROW_HEIGHT = 32
+"""CSS pixels of one row of controls (a 28-pixel ipywidgets control and its margins)."""
+
+LINE_HEIGHT = 18
+"""CSS pixels of one line of the widgets' monospace text."""
+
+MARGIN = 8
+"""CSS pixels around a widget's controls and picture (the margins of its box and of the picture)."""
+
+CHARS_PER_LINE = 90
+"""Characters of monospace text per line in a narrow (about 760-pixel) notebook column, for the height estimate."""
+
+SLIDER_TRACK = 230
+"""CSS pixels of a slider beyond its description: the track and the number after it."""
+
+TEXT_STYLE = "font-family: monospace; font-size: 13px; line-height: 18px; white-space: pre-wrap"
+NOTE_STYLE = "font-style: italic; color: #555; margin: 4px 0 0 0"
 
 
 class _Widget:
@@ -47,6 +87,9 @@ class _Widget:
 
     figure: matplotlib.figure.Figure | None = None
     png: bytes = b""
+    css_size: tuple[int, int] = (0, 0)
+    """``(width, height)`` in CSS pixels at which the PNG is shown (its pixel size / ``plots.PIXEL_RATIO``)."""
+    _text = ""  # the text shown between the controls and the picture
     _held = False
 
     def render(self) -> None:
@@ -71,38 +114,117 @@ class _Widget:
             self._held = False
             self.render()
 
-    def _build(self, controls, text: bool = True) -> None:
-        self.image_widget = ipywidgets.Image(format="png", layout=ipywidgets.Layout(max_width="100%"))
+    def _build(self, rows, text: bool = True) -> None:
+        """The widget: ``rows`` of controls, then the text (if any), then the picture."""
+        # A set width (the PNG's CSS width, in _show) stops the VBox from stretching the picture to the
+        # output area's width; max-width lets it shrink, keeping its aspect ratio, in a narrower one.
+        self.image_widget = ipywidgets.Image(format="png", layout=ipywidgets.Layout(max_width="100%", height="auto"))
         self.html = ipywidgets.HTML()
-        children = list(controls) + ([self.html] if text else []) + [self.image_widget]
+        children = list(rows) + ([self.html] if text else []) + [self.image_widget]
         self.widget = ipywidgets.VBox(children)
 
     def _show(self, figure, text: str = "") -> None:
         self.figure = figure
-        self.png = plots.figure_png(figure)
+        self.png, width, height = plots.screen_png(figure)
+        self.css_size = (width, height)
         self.image_widget.value = self.png
-        self.html.value = (
-            '<div style="font-family: monospace; font-size: 13px; white-space: pre-wrap">' + html.escape(text) + "</div>"
-        )
+        self.image_widget.layout.width = f"{width}px"
+        self._text = text
+        self.html.value = f'<div style="{TEXT_STYLE}">{html.escape(text)}</div>'
 
     def summary(self) -> str:
         """One line saying what the widget shows now (its plain-text form)."""
         raise NotImplementedError
 
+    def controls_note(self) -> str:
+        """The line shown under the picture when the controls are not live (no running kernel).
+
+        >>> print(dimension_slicer(torch.zeros(2, 3, 4, 5)).controls_note())
+        Run the cell to get the controls: a slider for each of N and C, dropdowns that choose the axes shown as rows and columns, and a colour-scale checkbox. Until then this is a still picture.
+        """
+        raise NotImplementedError
+
+    def control_rows(self) -> int:
+        """Rows of controls shown above the text and the picture (sliders sit two to a row).
+
+        >>> kernel_stepper(torch.zeros(4, 5, 5), torch.ones(2, 2, 2)).control_rows()  # 3 sliders
+        2
+        """
+        raise NotImplementedError
+
+    def estimated_height(self) -> int:
+        """CSS pixels the live widget takes: control rows, lines of text and the picture at its CSS size.
+
+        An estimate for a notebook column about 760 pixels wide (wider columns wrap the text less);
+        it is kept within :data:`HEIGHT_BUDGET`. In JupyterLab 4 (Chromium, 1400x900 window) the
+        lessons' widgets measured within 8 pixels of it.
+
+        >>> e = output_size_explorer()
+        >>> e.control_rows(), len(e.text.splitlines())  # 5 sliders two to a row, the formula's lines
+        (3, 4)
+        >>> e.estimated_height() == 3 * ROW_HEIGHT + 4 * LINE_HEIGHT + e.css_size[1] + MARGIN <= HEIGHT_BUDGET
+        True
+        """
+        lines = sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in self._text.splitlines())
+        return self.control_rows() * ROW_HEIGHT + lines * LINE_HEIGHT + self.css_size[1] + MARGIN
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.summary()}>"
 
+    def fallback_html(self) -> str:
+        """What a viewer without the live controls shows: the text, the picture at its CSS width, and
+        :meth:`controls_note` under it (an HTML string).
+
+        >>> e = output_size_explorer()
+        >>> page = e.fallback_html()
+        >>> f'width="{e.css_size[0]}"' in page, "Run the cell to get the controls" in page
+        (True, True)
+        """
+        picture = base64.b64encode(self.png).decode("ascii")
+        text = f'<div style="{TEXT_STYLE}">{html.escape(self._text, quote=False)}</div>\n' if self._text else ""
+        return (
+            f"<div>\n{text}"
+            f'<img src="data:image/png;base64,{picture}" width="{self.css_size[0]}" '
+            f'style="max-width: 100%; height: auto" alt="{html.escape(self.summary())}">\n'
+            f'<p style="{NOTE_STYLE}">{html.escape(self.controls_note(), quote=False)}</p>\n</div>'
+        )
+
     def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
-        bundle["text/plain"] = repr(self)
-        return bundle
+        """The widget view, and for viewers that cannot show it (no kernel holds the widget) the picture:
+        ``text/html`` (text, picture and a note on how to get the controls) and ``image/png``, both at
+        the picture's CSS width. Returns ``(data, metadata)`` as IPython accepts it.
+
+        >>> e = output_size_explorer()
+        >>> data, metadata = e._repr_mimebundle_()
+        >>> sorted(data)
+        ['application/vnd.jupyter.widget-view+json', 'image/png', 'text/html', 'text/plain']
+        >>> metadata["image/png"]["width"] == e.css_size[0] == plots.png_size(e.png)[0] // 2
+        True
+        """
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/html"] = self.fallback_html()
+        data["image/png"] = base64.b64encode(self.png).decode("ascii")
+        data["text/plain"] = repr(self)
+        return data, {"image/png": {"width": self.css_size[0]}}
 
 
 def _slider(description: str, value: int, low: int, high: int) -> ipywidgets.IntSlider:
-    return ipywidgets.IntSlider(
-        value=value, min=low, max=high, description=description, continuous_update=False, style=SLIDER_STYLE
-    )
+    return ipywidgets.IntSlider(value=value, min=low, max=high, description=description, continuous_update=False)
+
+
+def _slider_grid(sliders, columns: int = 2) -> ipywidgets.GridBox:
+    """The sliders ``columns`` to a row, all with one description width so that their tracks line up
+    (hidden sliders leave no gap)."""
+    label = max(len(s.description) for s in sliders) * 7 + 12  # CSS px: about 7 per character at 13 px
+    for s in sliders:
+        s.style.description_width = f"{label}px"
+        s.layout.width = f"{label + SLIDER_TRACK}px"
+    layout = ipywidgets.Layout(grid_template_columns=f"repeat({columns}, max-content)", grid_gap="0px 16px")
+    return ipywidgets.GridBox(list(sliders), layout=layout)
+
+
+def _visible(controls) -> int:
+    return sum(c.layout.display != "none" for c in controls)
 
 
 def _check_real(name: str, tensor: torch.Tensor) -> None:
@@ -110,12 +232,10 @@ def _check_real(name: str, tensor: torch.Tensor) -> None:
         raise TypeError(f"{name} must be real, got dtype {tensor.dtype}; show tensor.real or tensor.abs() instead.")
 
 
-def _figure(width: float, height: float) -> matplotlib.figure.Figure:
-    return matplotlib.figure.Figure(figsize=(width, height), layout="constrained")
-
-
-def _clamp(value: float, low: float, high: float) -> float:
-    return max(low, min(high, value))
+def _names(names) -> str:
+    """``'N, C and D'``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # ============================================================================
@@ -199,15 +319,17 @@ class DimensionSlicer(_Widget):
         if row == col:
             raise ValueError(f"rows and cols must be different axes, got {self.names[row]!r} for both.")
         start = self._start(index)
-        self.row_axis = ipywidgets.Dropdown(options=options, value=row, description="rows")
-        self.col_axis = ipywidgets.Dropdown(options=options, value=col, description="columns")
+        dropdown = dict(options=options, style={"description_width": "60px"}, layout=ipywidgets.Layout(width="210px"))
+        self.row_axis = ipywidgets.Dropdown(value=row, description="rows", **dropdown)
+        self.col_axis = ipywidgets.Dropdown(value=col, description="columns", **dropdown)
         self.sliders = tuple(
             _slider(f"{name} (dim {i})", start[i], 0, size - 1) for i, (name, size) in enumerate(zip(self.names, self.shape))
         )
         low, high = float(np.nanmin(self.data)), float(np.nanmax(self.data))
         self.signed = low < 0 < high
         """Signed data (negative and positive values) is drawn with a diverging map centred on 0."""
-        self.same_scale = ipywidgets.Checkbox(value=True, description="one colour scale for all slices")
+        self.same_scale = ipywidgets.Checkbox(value=True, description="one colour scale for all slices", indent=False,
+                                              layout=ipywidgets.Layout(width="auto", margin="2px 2px 2px 16px"))
         self._swapping = False
         self.row_axis.observe(self._axis_changed, names="value")
         self.col_axis.observe(self._axis_changed, names="value")
@@ -217,8 +339,8 @@ class DimensionSlicer(_Widget):
         shape_line = ipywidgets.HTML(
             f"<b>{html.escape(title) + ': ' if title else ''}</b>shape {self.shape} = ({html.escape(layout)})"
         )
-        self._build([shape_line, ipywidgets.HBox([self.row_axis, self.col_axis]), *self.sliders, self.same_scale],
-                    text=False)
+        self._build([shape_line, ipywidgets.HBox([self.row_axis, self.col_axis, self.same_scale]),
+                     _slider_grid(self.sliders)], text=False)
         self.render()
 
     def _axis(self, name: str, axis) -> int:
@@ -262,38 +384,80 @@ class DimensionSlicer(_Widget):
 
     @property
     def shown_axes(self) -> tuple[int, int]:
-        """``(row axis, column axis)`` of the image."""
+        """``(row axis, column axis)`` of the image.
+
+        >>> dimension_slicer(torch.zeros(2, 3, 4, 5), rows="C").shown_axes
+        (1, 3)
+        """
         return self.row_axis.value, self.col_axis.value
 
     @property
     def index(self) -> tuple:
-        """The index into the tensor: slider values, with ``slice(None)`` at the shown axes."""
+        """The index into the tensor: slider values, with ``slice(None)`` at the shown axes.
+
+        >>> dimension_slicer(torch.zeros(2, 3, 4, 5), index={"N": 1}).index
+        (1, 0, slice(None, None, None), slice(None, None, None))
+        """
         shown = self.shown_axes
         return tuple(slice(None) if axis in shown else s.value for axis, s in enumerate(self.sliders))
 
     def slice_text(self) -> str:
-        """The slice as Python, e.g. ``'x[0, 1, :, :, 3]'``."""
+        """The slice as Python.
+
+        >>> dimension_slicer(torch.zeros(2, 3, 4, 5, 6), rows="D", cols="H", index={"C": 1, "W": 3}).slice_text()
+        'x[0, 1, :, :, 3]'
+        """
         return "x[" + ", ".join(":" if isinstance(i, slice) else str(i) for i in self.index) + "]"
 
     def slice_title(self) -> str:
-        """E.g. ``'x[0, 1, :, :, 3]  (N=0, C=1, W=3)'``, after the title if one was given."""
+        """The slice and the positions of the other axes, after the title if one was given.
+
+        >>> print(dimension_slicer(torch.zeros(2, 3, 4, 5, 6), title="video", rows="D", cols="H", index={"C": 1, "W": 3}).slice_title())
+        video
+        x[0, 1, :, :, 3]  (N=0, C=1, W=3)
+        """
         fixed = [f"{self.names[a]}={i}" for a, i in enumerate(self.index) if not isinstance(i, slice)]
         text = self.slice_text() + (f"  ({', '.join(fixed)})" if fixed else "")
         return f"{self.label}\n{text}" if self.label else text
 
     def current_image(self) -> np.ndarray:
-        """The 2-D slice shown: rows along ``row_axis``, columns along ``col_axis``."""
+        """The 2-D slice shown, a numpy array: rows along ``row_axis``, columns along ``col_axis``.
+
+        >>> x = torch.arange(24.0).reshape(2, 3, 4)
+        >>> dimension_slicer(x, rows="W", cols="C").current_image().shape  # x[:, 0, :].T, (W, C)
+        (4, 2)
+        """
         image = self.data[self.index]
         row, col = self.shown_axes
         return image.T if row > col else image
 
     def colour_range(self) -> tuple[float, float]:
-        """``(vmin, vmax)``: the whole tensor's range, or this slice's if ``same_scale`` is off."""
+        """``(vmin, vmax)``: the whole tensor's range, or this slice's if ``same_scale`` is off.
+
+        >>> s = dimension_slicer(torch.arange(24.0).reshape(2, 3, 4))
+        >>> s.colour_range()
+        (0.0, 23.0)
+        >>> s.same_scale.value = False
+        >>> s.colour_range()  # x[0] holds 0..11
+        (0.0, 11.0)
+        """
         values = self.data if self.same_scale.value else self.current_image()
         return float(np.nanmin(values)), float(np.nanmax(values))
 
     def summary(self) -> str:
         return self.slice_title().replace("\n", ": ")
+
+    def controls_note(self) -> str:
+        row, col = self.shown_axes
+        others = [name for axis, name in enumerate(self.names) if axis not in (row, col)]
+        sliders = f"a slider for {'each of ' if len(others) > 1 else ''}{_names(others)}, " if others else ""
+        return (
+            f"Run the cell to get the controls: {sliders}dropdowns that choose the axes shown as rows and columns, "
+            f"and a colour-scale checkbox. Until then this is a still picture."
+        )
+
+    def control_rows(self) -> int:
+        return 2 + math.ceil(_visible(self.sliders) / 2)  # the shape line, the dropdowns, the sliders
 
     # -- drawing ---------------------------------------------------------------
 
@@ -304,21 +468,9 @@ class DimensionSlicer(_Widget):
             slider.layout.display = "none" if axis in (row, col) else None
         self.image = self.current_image()
         self.title = self.slice_title()
-        rows, cols = self.image.shape
-        height = 4.5
-        width = _clamp(height * cols / rows + 1.8, 5.0, 10.0)
-        figure = _figure(width, height)
-        ax = figure.add_subplot()
         vmin, vmax = self.colour_range()
-        if self.signed:  # a diverging map, white at 0, as everywhere else in the course for signed data
-            vmax = max(abs(vmin), abs(vmax))
-            vmin = -vmax
-        plots.draw_grid(
-            ax, self.image, annotate=max(rows, cols) <= 10, vmin=vmin, vmax=vmax, cmap="RdBu_r" if self.signed else "viridis", colorbar=True,
-            title=self.title, xlabel=f"{self.names[col]} (dim {col})", ylabel=f"{self.names[row]} (dim {row})",
-        )
-        if not 0.25 <= cols / rows <= 4:  # a long thin slice, e.g. C x W: stretch it
-            ax.set_aspect("auto")
+        figure = plots.draw_slice(self.image, title=self.title, xlabel=f"{self.names[col]} (dim {col})",
+                                  ylabel=f"{self.names[row]} (dim {row})", vmin=vmin, vmax=vmax, signed=self.signed)
         self._show(figure)
 
 
@@ -418,7 +570,7 @@ class KernelStepper(_Widget):
         )
         for slider in self.position:
             slider.observe(self._changed, names="value")
-        self._build(self.position)
+        self._build([_slider_grid(self.position)])
         self._held = not render
         if render:
             self.render()
@@ -441,6 +593,10 @@ class KernelStepper(_Widget):
         """``(kernel index, padded-input index)`` for every kernel tap at ``position``.
 
         Tap ``k`` of output ``o`` reads padded index ``o*s + k*d`` on each axis.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> s.window(1)  # out[1] reads padded cells 1 and 2 (input cells 0 and 1)
+        [((0,), (1,)), ((1,), (2,))]
         """
         position = self._position(position)
         return [
@@ -449,34 +605,64 @@ class KernelStepper(_Widget):
         ]
 
     def receptive_field(self, position=None) -> np.ndarray:
-        """Boolean mask over ``padded``: the cells the kernel reads at ``position``."""
+        """Boolean mask over ``padded`` (its shape): the cells the kernel reads at ``position``.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> s.receptive_field(0)  # padded = [0, 1, 2, 3, 0]
+        array([ True,  True, False, False, False])
+        """
         mask = np.zeros(tuple(self.padded.shape), dtype=bool)
         for _, cell in self.window(position):
             mask[cell] = True
         return mask
 
     def input_index(self, padded_index) -> tuple[int, ...] | None:
-        """The original input index of a padded-input cell, or ``None`` for zero padding."""
+        """The original input index of a padded-input cell, or ``None`` for zero padding.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> s.input_index((1,)), s.input_index((0,))
+        ((0,), None)
+        """
         index = tuple(p - before for p, (before, _) in zip(padded_index, self.padding))
         inside = all(0 <= i < size for i, size in zip(index, self.input.shape))
         return index if inside else None
 
     def terms(self, position=None) -> list[tuple[float, float]]:
-        """``(input value, weight value)`` for every tap, in kernel order."""
+        """``(input value, weight value)`` for every tap, in kernel order.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> s.terms(0)
+        [(0.0, 1.0), (1.0, -1.0)]
+        """
         return [(self.padded[cell].item(), self.weight[k].item()) for k, cell in self.window(position)]
 
     def value(self, position=None) -> float:
-        """The output at ``position``: the sum of the products of :meth:`terms`."""
+        """The output at ``position``: the sum of the products of :meth:`terms`.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> [s.value(o) for o in range(s.output_size[0])]  # as F.conv1d(x[None, None], w[None, None], padding=1)
+        [-1.0, -1.0, -1.0, 3.0]
+        """
         return float(sum(x * w for x, w in self.terms(position)))
 
     def dot_product_text(self, position=None) -> str:
-        """E.g. ``'out[1, 2] = 1*0.5 + 2*(-1) + ... = 3.25'`` (terms to 3 significant digits)."""
+        """The dot product written out (terms to 3 significant digits).
+
+        >>> s = KernelStepper(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[0.5, 0.25], [2.0, -1.5]]), render=False)
+        >>> s.dot_product_text((0, 0))
+        'out[0, 0] = 1*0.5 + 2*0.25 + 3*2 + 4*(-1.5) = 1'
+        """
         position = self._position(position)
         products = " + ".join(f"{_term(x)}*{_term(w)}" for x, w in self.terms(position))
         return f"out[{', '.join(map(str, position))}] = {products} = {plots.format_number(self.value(position), 6)}"
 
     def detail_text(self, position=None) -> str:
-        """Where the window lies, in words."""
+        """Where the window lies, in words.
+
+        >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
+        >>> s.detail_text(0)
+        'out[0]: the 2 window starts at out*stride = 0 in the padded input (input index -1) and reads cells 1 apart (dilation); 1 of its 2 cells are zero padding.'
+        """
         position = self._position(position)
         window = self.window(position)
         start = window[0][1]
@@ -494,6 +680,17 @@ class KernelStepper(_Widget):
     def summary(self) -> str:
         return self.dot_product_text()
 
+    def controls_note(self) -> str:
+        sliders = _names(f"out {name}" for name in self.names)
+        return (
+            f"Run the cell to get the controls: {'a slider' if self.n == 1 else 'sliders'} for the output position "
+            f"({sliders}) {'moves' if self.n == 1 else 'move'} the kernel, and the text above the picture writes out "
+            f"each output's dot product. Until then this is a still picture."
+        )
+
+    def control_rows(self) -> int:
+        return math.ceil(self.n / 2)
+
     # -- drawing ---------------------------------------------------------------
 
     def render(self) -> None:
@@ -501,91 +698,24 @@ class KernelStepper(_Widget):
         self._held = False  # after render=False, the first render switches drawing on
         self.text = self.dot_product_text()
         self.detail = self.detail_text()
-        draw = {1: self._draw_1d, 2: self._draw_2d, 3: self._draw_3d}[self.n]
-        figure = draw()
         settings = (f"stride {_vec(self.stride, self.n)}, padding {_vec([b for b, _ in self.padding], self.n)}, "
                     f"dilation {_vec(self.dilation, self.n)}")
-        figure.suptitle(f"{self.text.split(' = ')[0]} with {settings}", fontsize=plots.FONTSIZE + 1)
-        self._show(figure, self.text + "\n" + self.detail)
+        position = tuple(s.value for s in self.position)
+        figure = plots.draw_kernel_stepper(
+            self.padded, self.weight, self.output, self.window(position), position, is_padding=self.is_padding,
+            first_index=tuple(-before for before, _ in self.padding), title=f"{self.text.split(' = ')[0]} with {settings}",
+        )
+        self._show(figure, self._shown_dot_product(position) + "\n" + self.detail)
 
-    def _scales(self):
-        x_range = dict(vmin=float(self.padded.min()), vmax=float(self.padded.max()), cmap="viridis")
-        top = float(self.weight.abs().max()) or 1.0
-        w_range = dict(vmin=-top, vmax=top, cmap="coolwarm")
-        y_range = dict(vmin=float(self.output.min()), vmax=float(self.output.max()), cmap="viridis")
-        return x_range, w_range, y_range
-
-    def _output_mask(self, shape):
-        mask = np.zeros(shape, dtype=bool)
-        mask[tuple(s.value for s in self.position)[-len(shape):]] = True
-        return mask
-
-    def _draw_1d(self):
-        (length,), (before, _) = self.padded.shape, self.padding[0]
-        out_length = self.output_size[0]
-        x_range, w_range, y_range = self._scales()
-        annotate = length <= 24
-        figure = _figure(_clamp(0.5 * length + 1.5, 6.0, 14.0), 4.6)
-        ratios = [out_length, length - out_length] if length > out_length else [1]
-        grid = figure.add_gridspec(3, len(ratios), width_ratios=ratios)
-        ax_x, ax_w, ax_y = figure.add_subplot(grid[0, :]), figure.add_subplot(grid[1, :]), figure.add_subplot(grid[2, 0])
-        plots.draw_grid(ax_x, self.padded, highlight=self.receptive_field(), padding=self.is_padding[None],
-                        first_index=(0, -before), annotate=annotate, title="zero-padded input x (hatched: padding)",
-                        xlabel="input index", **x_range)
-        placed = np.full(length, np.nan)
-        for k, (cell,) in self.window():
-            placed[cell] = self.weight[k].item()
-        plots.draw_grid(ax_w, placed, first_index=(0, -before), annotate=annotate,
-                        title="kernel w, drawn over the cells it reads",
-                        xlabel="input index", **w_range)
-        plots.draw_grid(ax_y, self.output, highlight=self._output_mask((out_length,))[None], annotate=annotate,
-                        title="output out", xlabel="output index", **y_range)
-        return figure
-
-    def _draw_2d(self):
-        (height, width), (top, _), (left, _) = self.padded.shape, *self.padding
-        out_h, out_w = self.output_size
-        kh, kw = self.kernel_size
-        x_range, w_range, y_range = self._scales()
-        ratios = [width, max(kw, 0.3 * width, 3), max(out_w, 3)]
-        cell = min(0.42, 11.0 / sum(ratios), 5.0 / height)  # inches per input cell
-        figure = _figure(max(8.0, cell * sum(ratios) + 2.5), max(3.6, cell * height + 2.0))
-        grid = figure.add_gridspec(1, 3, width_ratios=ratios)
-        axes = [figure.add_subplot(grid[0, i]) for i in range(3)]
-        plots.draw_grid(axes[0], self.padded, highlight=self.receptive_field(), padding=self.is_padding,
-                        first_index=(-top, -left), annotate=width <= 16 and height <= 16,
-                        title="zero-padded input x\n(hatched: padding)", xlabel="W (input index)",
-                        ylabel="H (input index)", **x_range)
-        plots.draw_grid(axes[1], self.weight, annotate=kw <= 9 and kh <= 9,
-                        title="kernel w",
-                        xlabel="kW", ylabel="kH", **w_range)
-        plots.draw_grid(axes[2], self.output, highlight=self._output_mask((out_h, out_w)),
-                        annotate=out_w <= 16 and out_h <= 16, title="output out", xlabel="W_out", ylabel="H_out",
-                        **y_range)
-        return figure
-
-    def _draw_3d(self):
-        (_, height, width), (front, _), (top, _), (left, _) = self.padded.shape, *self.padding
-        kd, kh, kw = self.kernel_size
-        out_d, out_h, out_w = self.output_size
-        x_range, w_range, y_range = self._scales()
-        annotate = width <= 12 and height <= 12
-        depth = self.position[0].value
-        figure = _figure(_clamp(0.38 * (kd * width + out_w) + 2.5, 8.0, 16.0), _clamp(0.38 * (height + kh) + 3.2, 5.0, 9.0))
-        grid = figure.add_gridspec(2, kd + 1, width_ratios=[width] * kd + [max(out_w, 3)], height_ratios=[height, max(kh, 2)])
-        field = self.receptive_field()
-        for t in range(kd):
-            z = depth * self.stride[0] + t * self.dilation[0]
-            where = f"depth {z - front}" + (" (all padding)" if self.is_padding[z].all() else "")
-            plots.draw_grid(figure.add_subplot(grid[0, t]), self.padded[z], highlight=field[z], padding=self.is_padding[z],
-                            first_index=(-top, -left), annotate=annotate, title=f"padded x, {where}",
-                            xlabel="W", ylabel="H" if t == 0 else None, **x_range)
-            plots.draw_grid(figure.add_subplot(grid[1, t]), self.weight[t], annotate=kw <= 7 and kh <= 7,
-                            title=f"kernel w[{t}]", xlabel="kW", ylabel="kH" if t == 0 else None, **w_range)
-        plots.draw_grid(figure.add_subplot(grid[0, kd]), self.output[depth], highlight=self._output_mask((out_h, out_w)),
-                        annotate=out_w <= 12 and out_h <= 12, title=f"output, depth {depth}", xlabel="W_out",
-                        ylabel="H_out", **y_range)
-        return figure
+    def _shown_dot_product(self, position, most: int = 27) -> str:
+        """:meth:`dot_product_text`, with the products in the middle left out when there are more than ``most``."""
+        terms = self.terms(position)
+        if len(terms) <= most:
+            return self.text
+        products = [f"{_term(x)}*{_term(w)}" for x, w in terms]
+        shown = " + ".join(products[:most - 3]) + " + ... + " + " + ".join(products[-2:])
+        return (f"out[{', '.join(map(str, position))}] = {shown} = {plots.format_number(self.value(position), 6)}"
+                f"  ({len(terms)} products)")
 
 
 def _term(value: float) -> str:
@@ -616,6 +746,13 @@ def kernel_stepper(input: torch.Tensor, weight: torch.Tensor, stride=1, padding=
 
     Returns:
         A :class:`KernelStepper`; leave it as the last expression of a cell to show it.
+
+    >>> s = kernel_stepper(torch.arange(25.0).reshape(5, 5), torch.ones(2, 2), stride=2, padding=1, dilation=2)
+    >>> s.output_size, s.text
+    ((3, 3), 'out[0, 0] = 0*1 + 0*1 + 0*1 + 6*1 = 6')
+    >>> s.position[1].value = 1  # move the W slider: the text and the picture follow
+    >>> s.text
+    'out[0, 1] = 0*1 + 0*1 + 6*1 + 8*1 = 14'
     """
     return KernelStepper(input, weight, stride=stride, padding=padding, dilation=dilation)
 
@@ -651,22 +788,38 @@ class OutputSizeExplorer(_Widget):
             value = utils.check_int(name, given[name], minimum=low)
             self.sliders[name] = _slider(f"{name} {symbol}", value, low, max(high, value))
             self.sliders[name].observe(self._changed, names="value")
-        self._build(list(self.sliders.values()))
+        self._build([_slider_grid(list(self.sliders.values()))])
         self.render()
 
     def values(self) -> dict[str, int]:
-        """The sliders' current values."""
+        """The sliders' current values.
+
+        >>> output_size_explorer(size=8, stride=2).values()
+        {'size': 8, 'kernel_size': 3, 'stride': 2, 'padding': 0, 'dilation': 1}
+        """
         return {name: slider.value for name, slider in self.sliders.items()}
 
     def output_size(self) -> int | None:
-        """``shapes.conv_output_size`` of the current values, or ``None`` if the kernel does not fit."""
+        """``shapes.conv_output_size`` of the current values, or ``None`` if the kernel does not fit.
+
+        >>> output_size_explorer(size=8, stride=2).output_size(), output_size_explorer(size=2).output_size()
+        (3, None)
+        """
         try:
             return shapes.conv_output_size(**self.values())
         except ValueError:
             return None
 
     def formula(self) -> str:
-        """The formula, then with the numbers put in, then its value (or why there is none)."""
+        """The formula, then with the numbers put in, then its value (or why there is none).
+
+        >>> print(output_size_explorer(size=8, stride=2).formula())
+        o = ⌊(i + 2p − d·(k − 1) − 1) / s⌋ + 1
+          = ⌊(8 + 2·0 − 1·(3 − 1) − 1) / 2⌋ + 1
+          = ⌊5 / 2⌋ + 1 = 2 + 1 = 3
+        3 kernel placements, starting every s = 2 cells of the padded input.
+        Input cell 7 is never read (outlined in red): the floor drops what is left after the last placement, and dilation can skip cells.
+        """
         v = self.values()
         i, k, s, p, d = (v[name] for name in _EXPLORER)
         top = i + 2 * p - d * (k - 1) - 1
@@ -691,11 +844,19 @@ class OutputSizeExplorer(_Widget):
         return "\n".join(lines)
 
     def placements(self) -> list[list[int]]:
-        """For each placement ``j``, the input indices its taps read (negative or ``>= i``: padding)."""
+        """For each placement ``j``, the input indices its taps read (negative or ``>= i``: padding).
+
+        >>> output_size_explorer(size=5, kernel_size=2, stride=2, padding=1, dilation=2).placements()
+        [[-1, 1], [1, 3], [3, 5]]
+        """
         return plots.kernel_placements(**self.values())
 
     def unused(self) -> list[int]:
-        """Input indices (not padding) that no placement reads."""
+        """Input indices (not padding) that no placement reads.
+
+        >>> output_size_explorer(size=5, kernel_size=2, stride=2, padding=1, dilation=2).unused()
+        [0, 2, 4]
+        """
         read = {c for taps in self.placements() for c in taps}
         return [c for c in range(self.values()["size"]) if c not in read]
 
@@ -703,21 +864,19 @@ class OutputSizeExplorer(_Widget):
         v = self.values()
         return f"i={v['size']}, k={v['kernel_size']}, s={v['stride']}, p={v['padding']}, d={v['dilation']} -> o={self.output_size()}"
 
+    def controls_note(self) -> str:
+        return (
+            "Run the cell to get the controls: sliders for the input size i, kernel size k, stride s, padding p "
+            "and dilation d, with the formula and the picture following them. Until then this is a still picture."
+        )
+
+    def control_rows(self) -> int:
+        return math.ceil(len(self.sliders) / 2)
+
     def render(self) -> None:
         """Redraw for the current slider values (called whenever one moves)."""
-        v = self.values()
         self.text = self.formula()
-        o = self.output_size()
-        rows = (o or 1) + 1
-        padded = v["size"] + 2 * v["padding"]
-        span = v["dilation"] * (v["kernel_size"] - 1) + 1
-        figure = _figure(_clamp(0.42 * max(padded, span) + 2.2, 6.0, 14.0), _clamp(0.42 * rows + 1.6, 2.6, 9.0))
-        ax = figure.add_subplot()
-        plots.draw_placements(ax, v["size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"])
-        title = f"i={v['size']}, k={v['kernel_size']}, s={v['stride']}, p={v['padding']}, d={v['dilation']}: "
-        ax.set_title(title + (f"o = {o}" if o else "the kernel does not fit")
-                     + "\nboxes: the cells each placement reads, numbered by kernel tap", fontsize=plots.FONTSIZE + 1)
-        self._show(figure, self.text)
+        self._show(plots.draw_output_size(**self.values()), self.text)
 
 
 def output_size_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1) -> OutputSizeExplorer:
@@ -737,5 +896,12 @@ def output_size_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1)
 
     Returns:
         An :class:`OutputSizeExplorer`; leave it as the last expression of a cell to show it.
+
+    >>> e = output_size_explorer(size=8, kernel_size=3, stride=2, padding=1)
+    >>> e.output_size()
+    4
+    >>> e.sliders["stride"].value = 3  # the formula and the picture follow
+    >>> e.summary()
+    'i=8, k=3, s=3, p=1, d=1 -> o=3'
     """
     return OutputSizeExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)

@@ -13,13 +13,17 @@ with the small constant matrices :data:`B_T`, :data:`G` and :data:`A_T` below.
 36 / 16 = 2.25 is the saving in multiplications. The price: the transforms
 touch every tile several times (memory traffic, not arithmetic), so Winograd
 wins where the channel sum dominates (many channels, small images) and loses
-where the transforms do (few channels, large images); and its float32 results
-differ from direct convolution by a few times more rounding error (lesson 05
-measures both).
+where the transforms do (few channels, large images). The transforms also add
+float32 rounding steps; for F(2x2, 3x3), whose matrices hold only 0, +-1 and
++-1/2, the error stays of the same order as a direct convolution's (lesson 05
+measures both; larger tiles such as F(4x4, 3x3) lose more accuracy).
 
-Here the 16 element-wise products, summed over input channels, are one batched
-matrix product: for each of the 16 positions of the 4x4 tile,
-``(C_out, C_in) @ (C_in, tiles)``. Only 3x3 kernels, stride 1, dilation 1 and
+:func:`input_transform`, :func:`kernel_transform` and :func:`output_transform`
+write the transforms out for one tile (or a few), as the additions they are.
+The layer applies them to all tiles at once as three small matrix products with
+Kronecker products of the same matrices (:func:`kronecker_transforms`), and the
+16 element-wise products, summed over input channels, are one batched matrix
+product: for each of the 16 positions of the 4x4 tile, ``(C_out, C_in) @ (C_in, tiles)``. Only 3x3 kernels, stride 1, dilation 1 and
 groups 1: other calls get a ``ValueError`` that says what to use instead.
 ``conv2d`` has the signature of ``naive.conv2d``. Taught in lesson 05.
 """
@@ -126,20 +130,40 @@ def _check_supported(a: args.ConvArgs) -> None:
         )
 
 
+def kronecker_transforms(dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The three transforms for all tiles at once: ``kron(B^T, B^T)`` (16x16), ``kron(G, G)`` (16x9), ``kron(A^T, A^T)`` (4x16).
+
+    A 4x4 tile flattened row by row to 16 numbers transforms as ``vec(B^T d B) =
+    kron(B^T, B^T) @ vec(d)``; so with the tiles as the 16 rows of one matrix
+    ``(16, tiles)``, each transform is a single small-by-wide matrix product, the
+    fastest way torch has to stream every tile through the same additions.
+
+    >>> kb, kg, ka = kronecker_transforms(torch.float64)
+    >>> d = torch.arange(16, dtype=torch.float64).view(4, 4)
+    >>> torch.equal((kb @ d.reshape(16)).view(4, 4), input_transform(d))
+    True
+    """
+    b_t, g, a_t = (torch.tensor(m, dtype=dtype, device=device) for m in (B_T, G, A_T))
+    return torch.kron(b_t, b_t), torch.kron(g, g), torch.kron(a_t, a_t)
+
+
 def _winograd(x: torch.Tensor, weight: torch.Tensor, output_size) -> torch.Tensor:
     """``x`` ``(N, C_in, H, W)`` already padded, ``weight`` ``(C_out, C_in, 3, 3)`` -> ``(N, C_out, *output_size)``."""
     batch, in_channels = x.shape[:2]
     out_channels = weight.shape[0]
     height, width = output_size
     tiles_h, tiles_w = -(-height // 2), -(-width // 2)  # 2x2 output tiles, rounded up
+    tiles_total = batch * tiles_h * tiles_w
     # Zeros at the bottom and right so that every tile is whole: 4x4 input tiles, 2 apart.
     x = padding_modes.pad(x, ((0, 2 * tiles_h + 2 - x.shape[2]), (0, 2 * tiles_w + 2 - x.shape[3])))
     tiles = x.unfold(2, 4, 2).unfold(3, 4, 2)  # (N, C_in, tiles_h, tiles_w, 4, 4), a view
-    v = input_transform(tiles.permute(4, 5, 1, 0, 2, 3))  # (4, 4, C_in, N, th, tw)
-    u = kernel_transform(weight).permute(2, 3, 0, 1)  # (4, 4, C_out, C_in)
-    # The 16 products summed over C_in: for each tile position (i, j), (C_out, C_in) @ (C_in, N*th*tw).
-    tiles_total = batch * tiles_h * tiles_w
-    m = torch.bmm(u.reshape(16, out_channels, in_channels), v.reshape(16, in_channels, tiles_total))
-    y = output_transform(m.view(4, 4, out_channels, batch, tiles_h, tiles_w))  # (2, 2, C_out, N, th, tw)
+    kron_b, kron_g, kron_a = kronecker_transforms(x.dtype, x.device)
+    # Each tile's 16 numbers as a column: (16, C_in * N * th * tw), one copy.
+    d = tiles.permute(4, 5, 1, 0, 2, 3).reshape(16, in_channels * tiles_total)
+    v = (kron_b @ d).view(16, in_channels, tiles_total)  # V = B^T d B for every tile
+    u = (kron_g @ weight.reshape(out_channels * in_channels, 9).T).view(16, out_channels, in_channels)  # U = G g G^T
+    # The 16 products summed over C_in: for each tile position, (C_out, C_in) @ (C_in, tiles).
+    m = torch.bmm(u, v)  # (16, C_out, tiles)
+    y = (kron_a @ m.view(16, out_channels * tiles_total)).view(2, 2, out_channels, batch, tiles_h, tiles_w)  # A^T M A
     y = y.permute(3, 2, 4, 0, 5, 1).reshape(batch, out_channels, 2 * tiles_h, 2 * tiles_w)
     return y[:, :, :height, :width]

@@ -5,8 +5,12 @@ References are independent of the widgets' own arithmetic: torch's convolutions
 and torch indexing after a permute (which slice a tensor view shows).
 """
 import base64
+import html
 import itertools
+import math
+import re
 
+import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -489,7 +493,7 @@ def test_explorer_bad_input(kwargs, error, message):
 def test_widgets_display_themselves_and_leave_pyplot_alone(make):
     open_figures = plt.get_fignums()
     w = make()
-    bundle = w._repr_mimebundle_()
+    bundle, metadata = w._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.widget.model_id
     assert base64.b64decode(bundle["image/png"]) == w.png and w.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert bundle["text/plain"] == repr(w) and w.summary() in repr(w)
@@ -511,3 +515,194 @@ def test_draw_grid_checks_mask_shapes():
 @pytest.mark.parametrize("value, text", [(0.0, "0"), (-0.0, "0"), (2.0, "2"), (-0.5, "-0.5"), (1 / 3, "0.333"), (1234.5, "1.23e+03")])
 def test_format_number(value, text):
     assert plots.format_number(value) == text
+
+
+# ============================================================================
+# size on screen, the fallback for viewers without a kernel, the drawing functions
+# ============================================================================
+
+# The widgets of the lessons (as the notebooks call them) and the largest pictures their sliders and inputs reach.
+SHOWN = {
+    "stepper 1-D (lesson 01)": lambda: widgets.kernel_stepper(torch.tensor([3.0, 1, 4, 1, 5, 9, 2, 6]), torch.tensor([1.0, 0, -1]), padding=1),
+    "stepper 1-D, long": lambda: widgets.kernel_stepper(torch.randn(40), torch.randn(7), stride=2, padding=3, dilation=2),
+    "stepper 2-D (lesson 02)": lambda: widgets.kernel_stepper(torch.arange(25.0).reshape(5, 5), torch.ones(2, 2), stride=2, padding=1, dilation=2),
+    "stepper 2-D, large": lambda: widgets.kernel_stepper(torch.randn(24, 24), torch.randn(7, 7), padding=3),
+    "stepper 2-D, tall": lambda: widgets.kernel_stepper(torch.randn(30, 4), torch.randn(3, 3), padding=1),
+    "stepper 3-D": lambda: widgets.kernel_stepper(torch.randn(4, 5, 5), torch.randn(3, 3, 3), padding=1),
+    "stepper 3-D, large": lambda: widgets.kernel_stepper(torch.randn(8, 12, 12), torch.randn(5, 5, 5), padding=2),
+    "explorer (lesson 01)": lambda: widgets.output_size_explorer(size=8, kernel_size=3, stride=2, padding=1),
+    "slicer NCHW (lesson 02)": lambda: widgets.dimension_slicer(torch.randn(3, 5, 128, 128), names="NCHW", title="feature maps"),
+    "slicer NCDHW, D x W (lesson 03)": lambda: widgets.dimension_slicer(torch.rand(2, 3, 16, 32, 32), names="NCDHW", title="video batch (N, C, D, H, W)", rows="D", cols="W"),
+    "slicer rank 6, T x H (lesson 04)": lambda: widgets.dimension_slicer(torch.rand(1, 1, 5, 16, 16, 16), names=("N", "C", "T", "D", "H", "W"), title="moving volume", rows="T", cols="H"),
+    "slicer, thin C x W": lambda: widgets.dimension_slicer(torch.randn(2, 3, 200), names="NCW", rows="C", cols="W"),
+    "slicer, tall": lambda: widgets.dimension_slicer(torch.randn(100, 3)),
+}
+
+
+def text_lines(text, chars_per_line=widgets.CHARS_PER_LINE):
+    return sum(max(1, math.ceil(len(line) / chars_per_line)) for line in text.splitlines())
+
+
+def sliders_of(w):
+    return [c for c in w.widget.children if isinstance(c, ipywidgets.GridBox)][0].children
+
+
+@pytest.mark.parametrize("name", SHOWN)
+def test_picture_is_shown_at_half_its_pixel_size_never_stretched(name):
+    """A 2x PNG (for high-DPI screens) shown at its CSS width: pixel size / 2, as wide as the figure at plots.DPI."""
+    w = SHOWN[name]()
+    px_width, px_height = plots.png_size(w.png)
+    css_width, css_height = w.css_size
+    assert plots.PIXEL_RATIO == 2
+    assert abs(2 * css_width - px_width) <= 1 and abs(2 * css_height - px_height) <= 1
+    assert w.image_widget.layout.width == f"{css_width}px"  # not stretched to the output area
+    assert w.image_widget.layout.max_width == "100%" and w.image_widget.layout.height == "auto"  # may only shrink
+    inches = w.figure.get_size_inches()
+    assert css_width <= (inches[0] + 0.5) * plots.DPI  # the figure at DPI CSS pixels per inch (+ margins, tick labels)
+    assert css_width <= (plots.MAX_WIDTH + 0.5) * plots.DPI <= 900  # fits a laptop's notebook column
+    _, metadata = w._repr_mimebundle_()
+    assert metadata == {"image/png": {"width": css_width}}  # the stored image/png is shown at that width too
+
+
+@pytest.mark.parametrize("name", SHOWN)
+def test_widget_fits_a_laptop_screen(name):
+    """Controls, text and picture within HEIGHT_BUDGET CSS pixels, estimated from the figure's height in inches x DPI."""
+    w = SHOWN[name]()
+    rows = w.control_rows()
+    picture = (w.figure.get_size_inches()[1] + 0.3) * plots.DPI  # the figure, its 0.1 in margins and a little spill
+    estimate = rows * widgets.ROW_HEIGHT + text_lines(w._text) * widgets.LINE_HEIGHT + picture + widgets.MARGIN
+    assert estimate <= widgets.HEIGHT_BUDGET <= 700, (name, rows, picture, estimate)
+    assert w.estimated_height() <= estimate
+    assert w.css_size[1] <= picture
+
+
+@pytest.mark.parametrize("size, kernel_size, stride, padding, dilation", list(itertools.product((1, 16), (1, 7), (1, 4), (0, 4), (1, 4))))
+def test_explorer_fits_a_laptop_screen_at_every_slider_extreme(size, kernel_size, stride, padding, dilation):
+    e = widgets.output_size_explorer(size, kernel_size, stride, padding, dilation)
+    assert e.control_rows() == 3  # five sliders, two to a row
+    picture = (e.figure.get_size_inches()[1] + 0.3) * plots.DPI
+    assert 3 * widgets.ROW_HEIGHT + text_lines(e.text) * widgets.LINE_HEIGHT + picture + widgets.MARGIN <= widgets.HEIGHT_BUDGET
+    assert e.css_size[0] <= (plots.MAX_WIDTH + 0.5) * plots.DPI
+
+
+def test_slider_rows_and_aligned_tracks():
+    """Sliders sit two to a row; within a widget they share one description width, so their tracks line up."""
+    cases = [
+        (widgets.output_size_explorer(), 5, 3),
+        (widgets.kernel_stepper(torch.zeros(4, 5, 5), torch.ones(2, 2, 2)), 3, 2),
+        (widgets.kernel_stepper(torch.zeros(5, 5), torch.ones(2, 2)), 2, 1),
+        (widgets.dimension_slicer(torch.zeros(1, 2, 3, 4, 5, 6)), 6, 2 + 2),  # 4 sliders shown, plus title and dropdowns
+    ]
+    for w, count, rows in cases:
+        sliders = sliders_of(w)
+        assert len(sliders) == count and w.control_rows() == rows
+        assert len({s.style.description_width for s in sliders}) == 1
+        assert len({s.layout.width for s in sliders}) == 1
+        label = int(sliders[0].style.description_width.removesuffix("px"))
+        assert label >= 7 * max(len(s.description) for s in sliders)  # wide enough for the longest description
+
+
+def test_slicer_hidden_sliders_leave_no_row():
+    s = widgets.dimension_slicer(torch.zeros(2, 3, 4, 5, 6))  # N, C, D sliders shown
+    assert s.control_rows() == 2 + 2
+    s.col_axis.value = 2  # rows H, columns D: W now a slider, D hidden
+    assert s.control_rows() == 2 + 2
+    assert [sl.layout.display for sl in s.sliders] == [None, None, "none", "none", None]
+
+
+@pytest.mark.parametrize("name", SHOWN)
+def test_fallback_for_viewers_without_a_kernel_says_how_to_get_the_controls(name):
+    """text/html: the text, the picture at its CSS width and the note; the live view has no note."""
+    w = SHOWN[name]()
+    bundle, _ = w._repr_mimebundle_()
+    page = bundle["text/html"]
+    note = w.controls_note()
+    assert note.startswith("Run the cell to get the controls: ") and html.escape(note, quote=False) in page
+    assert page.index("<img") < page.index(note)  # under the picture
+    source = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(source) == w.png
+    assert f'width="{w.css_size[0]}"' in page
+    if w._text:
+        assert html.escape(w._text.splitlines()[0], quote=False) in page
+    live_text = " ".join(c.value for c in w.widget.children if isinstance(c, ipywidgets.HTML))
+    assert "Run the cell" not in live_text
+
+
+def test_controls_note_names_the_controls():
+    assert "a slider for the output position (out L) moves the kernel" in widgets.kernel_stepper(torch.zeros(5), torch.ones(2)).controls_note()
+    assert "sliders for the output position (out D, out H and out W) move" in widgets.kernel_stepper(torch.zeros(3, 4, 4), torch.ones(2, 2, 2)).controls_note()
+    assert "a slider for each of N, C and D," in widgets.dimension_slicer(torch.zeros(2, 3, 4, 5, 6)).controls_note()
+    assert "a slider for C," in widgets.dimension_slicer(torch.zeros(2, 4, 5)).controls_note()
+    assert "controls: dropdowns that choose" in widgets.dimension_slicer(torch.zeros(4, 5)).controls_note()
+    assert "input size i, kernel size k, stride s, padding p and dilation d" in widgets.output_size_explorer().controls_note()
+
+
+def labelled(figure):
+    """The axes of a figure other than colour bars, each with its title and labels."""
+    return [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+
+
+@pytest.mark.parametrize(
+    "padded, weight, output, window, position, titles",
+    [
+        (np.arange(5.0), np.array([1.0, -1.0]), np.full(4, -1.0), [((0,), (1,)), ((1,), (2,))], (1,),
+         ["input x", "kernel w, drawn over the cells it reads", "output out"]),
+        (np.ones((4, 4)), np.ones((2, 2)), np.full((3, 3), 4.0), [((0, 0), (1, 1)), ((0, 1), (1, 2)), ((1, 0), (2, 1)), ((1, 1), (2, 2))],
+         (1, 1), ["input x", "kernel w", "output out"]),
+        (np.ones((3, 3, 3)), np.ones((2, 2, 2)), np.full((2, 2, 2), 8.0),
+         [((a, b, c), (1 + a, b, c)) for a in range(2) for b in range(2) for c in range(2)], (1, 0, 0),
+         ["padded x, depth 1", "kernel w[0]", "padded x, depth 2", "kernel w[1]", "output, depth 1"]),
+    ],
+)
+def test_draw_kernel_stepper_from_plain_data(padded, weight, output, window, position, titles):
+    figure = plots.draw_kernel_stepper(padded, weight, output, window, position, title="a step")
+    axes = labelled(figure)
+    assert [ax.get_title() for ax in axes] == titles
+    assert all(ax.get_xlabel() for ax in axes) and figure.get_suptitle() == "a step"
+    read = {cell for _, cell in window}
+    if padded.ndim == 2:
+        assert outlined(axes[0]) == read and outlined(axes[2]) == {position}
+    assert plt.get_fignums() == []  # a bare figure
+
+
+def test_drawing_functions_label_everything():
+    """Each picture of the widgets has a title and labelled axes."""
+    figures = [
+        plots.draw_slice(np.random.rand(4, 6), title="x[0]", xlabel="W (dim 2)", ylabel="H (dim 1)"),
+        plots.draw_output_size(7, 3, 2, 1, 1),
+        plots.draw_output_size(2, 5),  # does not fit
+        *(SHOWN[name]().figure for name in SHOWN),
+    ]
+    for figure in figures:
+        for ax in labelled(figure):
+            assert ax.get_title(), figure
+            assert ax.get_xlabel(), (figure, ax.get_title())
+        first = labelled(figure)[0]
+        one_row = bool(first.images) and first.images[0].get_array().shape[0] == 1  # a 1-D grid: its title names it
+        assert first.get_ylabel() or one_row or [t.get_text() for t in first.get_yticklabels()][0] == "input"
+    assert plots.draw_output_size(2, 5).axes[0].get_title().startswith("i=2, k=5, s=1, p=0, d=1: the kernel does not fit")
+
+
+def test_draw_slice_signed_data_is_centred_on_zero():
+    figure = plots.draw_slice(np.array([[-1.0, 3.0]]), signed=True, title="t", xlabel="x", ylabel="y")
+    image = figure.axes[0].images[0]
+    assert image.get_clim() == (-3.0, 3.0) and image.get_cmap().name == "RdBu_r"
+    figure = plots.draw_slice(np.array([[1.0, 3.0]]), title="t", xlabel="x", ylabel="y")
+    assert figure.axes[0].images[0].get_clim() == (1.0, 3.0) and figure.axes[0].images[0].get_cmap().name == "viridis"
+    with pytest.raises(ValueError, match=r"image must be 2-D \(rows, cols\), got shape \(3,\)"):
+        plots.draw_slice(np.zeros(3))
+
+
+def test_draw_kernel_stepper_checks_ranks():
+    with pytest.raises(ValueError, match=r"same rank, got shapes \(5,\), \(2, 2\) and \(4,\)"):
+        plots.draw_kernel_stepper(np.zeros(5), np.zeros((2, 2)), np.zeros(4), [], (0,))
+
+
+def test_png_size_and_screen_png():
+    w = widgets.output_size_explorer()
+    png, width, height = plots.screen_png(w.figure)
+    assert plots.png_size(png) == plots.png_size(w.png) and (width, height) == w.css_size
+    png1, width1, _ = plots.screen_png(w.figure, pixel_ratio=1)  # text is laid out a little differently at 1x
+    assert abs(width1 - width) <= 0.02 * width and width1 == plots.png_size(png1)[0]
+    with pytest.raises(ValueError, match="png must be the bytes of a PNG file"):
+        plots.png_size(b"GIF89a" + bytes(20))
