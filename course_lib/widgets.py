@@ -661,7 +661,9 @@ class KernelStepper(_Widget):
 
         >>> s = KernelStepper(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, -1.0]), padding=1, render=False)
         >>> s.detail_text(0)
-        'out[0]: the 2 window starts at out*stride = 0 in the padded input (input index -1) and reads cells 1 apart (dilation); 1 of its 2 cells are zero padding.'
+        'out[0]: the 2 window starts at out*stride = 0 in the padded input (input index -1) and reads cells 1 apart (dilation); 1 of its 2 cells is zero padding.'
+        >>> s.detail_text(1)
+        'out[1]: the 2 window starts at out*stride = 1 in the padded input (input index 0) and reads cells 1 apart (dilation).'
         """
         position = self._position(position)
         window = self.window(position)
@@ -674,7 +676,8 @@ class KernelStepper(_Widget):
             f"input (input index {_vec(first, self.n)}) and reads cells {_vec(self.dilation, self.n)} apart (dilation)"
         )
         if in_padding:
-            text += f"; {in_padding} of its {len(window)} cells are zero padding"
+            verb = "is" if in_padding == 1 else "are"
+            text += f"; {in_padding} of its {len(window)} cells {verb} zero padding"
         return text + "."
 
     def summary(self) -> str:
