@@ -21,10 +21,23 @@
 - Lesson 02: :func:`window_sums_figure` (one panel per output cell of a small
   2-D convolution: the input cells its window reads and their sum; returns a
   bare ``Figure`` and the sums).
+- Lesson 07 (transposed convolution): :func:`draw_scatter_stepper` (the scatter
+  stepper's picture), :func:`overlap_counts_figure` (grids of counts, e.g. how many
+  kernel stamps hit each output cell).
+- Lesson 06 (grouped and separable): :func:`group_connections_figure` (which
+  channels a grouped weight connects), :func:`channel_change_figure` (which output
+  channels a change reaches), :func:`kernel_factorisation_figure` (a kernel's SVD:
+  rank-1 part and singular values), :func:`block_costs_figure` (parameters and MACs
+  of several blocks as bars).
 - Lesson 05 (vectorising): :func:`strided_view_figure` (which storage element
   each element of a strided view reads), :func:`matrix_figure` (a sparse matrix,
   zeros blank), :func:`im2col_memory_figure` (bytes of the column matrix against
   the kernel size), :func:`scaling_figure` (log-log time against size).
+- Lesson 08 (upsampling): :func:`sampling_figure` (where the outputs of a 1-D
+  resize sit on the input and which inputs each reads, with what weight).
+- Lesson 09 (capstone): :func:`kernels_figure` (a layer's kernels on one
+  diverging scale), :func:`segmentation_figure` (input, true mask, prediction),
+  :func:`training_figure` (loss and test accuracy against the step).
 
 They draw on an ``Axes`` you pass in, so they work both with ``pyplot``
 (``fig, ax = plt.subplots(); draw_grid(ax, x)``) and with a bare
@@ -1338,3 +1351,581 @@ def _seconds_label(seconds: float) -> str:
         if seconds >= scale * 0.999:
             return f"{format_number(seconds / scale)} {unit}"
     return f"{format_number(seconds / 1e-9)} ns"
+
+
+# ----------------------------------------------------------------------------
+# Lesson 08 (upsampling): sampling_figure
+# ----------------------------------------------------------------------------
+
+
+def sampling_figure(in_size: int, panels: list[dict], *, title: str | None = None):
+    """Where the outputs of a 1-D resize sit on the input, and which inputs each one reads.
+
+    All panels share one position axis in input pixel units: input pixel ``i`` is
+    centred at ``i`` and covers ``i - 0.5 .. i + 0.5``. In each panel the input pixels
+    are the top row of cells, the output pixels the bottom row (each drawn as a cell
+    around its sample position), and a line joins every output's sample position to
+    each input it reads, as wide as its weight (weights are written on the lines when
+    they are not all 1). Dashed lines mark the input's outer edges, dotted lines its
+    corner pixel centres (0 and ``in_size - 1``): with ``align_corners=False`` the
+    outer edges line up, with ``True`` the corner centres.
+
+    Each panel is a dict:
+
+    - ``"title"``: the panel's title;
+    - ``"centres"``: ``(out_size,)`` the output sample positions, in input pixel units
+      (e.g. ``(o + 0.5) * in / out - 0.5``);
+    - ``"index"``: ``(taps, out_size)`` or ``(out_size,)`` ints: the inputs each output reads
+      (e.g. ``upsample.nearest_indices(...)`` or the index of ``upsample.linear_taps(...)``);
+    - ``"weight"`` (optional): same shape, the weights of those taps (default 1);
+      taps of weight 0 are not drawn;
+    - ``"width"`` (optional): the width of one output cell in input pixels (default:
+      the spacing of ``centres``).
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot: leave it as the last
+        expression of a cell to show it).
+
+    >>> figure = sampling_figure(2, [{"title": "2 -> 4, nearest", "centres": torch.tensor([-0.25, 0.25, 0.75, 1.25]),
+    ...                               "index": torch.tensor([0, 0, 1, 1])}])
+    >>> ax = figure.axes[0]
+    >>> ax.get_title(), len(ax.patches), len([line for line in ax.lines if line.get_gid() == "read"])
+    ('2 -> 4, nearest', 6, 4)
+    >>> sampling_figure(2, [{"title": "bad", "centres": torch.zeros(3), "index": torch.zeros(4, dtype=torch.long)}])
+    Traceback (most recent call last):
+        ...
+    ValueError: panels[0]: index has 4 columns but there are 3 centres; give one column per output.
+    """
+    if isinstance(in_size, bool) or not isinstance(in_size, int) or in_size < 1:
+        raise ValueError(f"in_size must be a positive int, got {in_size!r}.")
+    if not panels:
+        raise ValueError("panels must list at least one panel (a dict with 'title', 'centres', 'index'), got none.")
+    figure = _bare_figure(10, 1.9 * len(panels) + (0.4 if title else 0))
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    low, high = -0.5, in_size - 0.5
+    for p, (ax, panel) in enumerate(zip(axes, panels)):
+        unknown = set(panel) - {"title", "centres", "index", "weight", "width"}
+        if unknown or not {"centres", "index"} <= set(panel):
+            raise ValueError(
+                f"panels[{p}] needs 'centres' and 'index' and may have 'title', 'weight', 'width'; got keys {sorted(panel)}."
+            )
+        centres = as_array(panel["centres"]).ravel()
+        index = np.atleast_2d(as_array(panel["index"])).astype(int)
+        weight = np.atleast_2d(as_array(panel["weight"])) if "weight" in panel else np.ones(index.shape)
+        if index.shape[1] != len(centres) or weight.shape != index.shape:
+            raise ValueError(
+                f"panels[{p}]: index has {index.shape[1]} columns but there are {len(centres)} centres; give one "
+                f"column per output." if index.shape[1] != len(centres) else
+                f"panels[{p}]: weight has shape {weight.shape} but index has {index.shape}; give one weight per tap."
+            )
+        if index.min() < 0 or index.max() >= in_size:
+            raise ValueError(f"panels[{p}]: index must lie in 0..{in_size - 1}, got {index.min()}..{index.max()}.")
+        width = float(panel.get("width", (centres[-1] - centres[0]) / (len(centres) - 1) if len(centres) > 1 else 1.0))
+        for i in range(in_size):
+            ax.add_patch(matplotlib.patches.Rectangle((i - 0.5, 0.75), 1, 0.5, facecolor="#c6dbef", edgecolor="k", lw=1))
+            ax.text(i, 1.0, f"x[{i}]", ha="center", va="center", fontsize=FONTSIZE - 1)
+        for o, c in enumerate(centres):
+            ax.add_patch(matplotlib.patches.Rectangle((c - width / 2, -0.25), width, 0.5, facecolor="#fdd0a2",
+                                                      edgecolor="k", lw=1))
+            ax.text(c, 0.0, str(o), ha="center", va="center", fontsize=FONTSIZE - 2)
+        show_weights = not np.all((weight == 0) | (weight == 1))
+        for o, c in enumerate(centres):
+            reads = {}  # input -> total weight (a clamped tap may read the same input twice)
+            for i, w in zip(index[:, o], weight[:, o]):
+                reads[int(i)] = reads.get(int(i), 0.0) + float(w)
+            for i, w in reads.items():
+                if w == 0:
+                    continue
+                ax.plot([c, i], [0.25, 0.75], color=HIGHLIGHT, lw=0.5 + 2.5 * abs(w), alpha=0.8, gid="read")
+                if show_weights:  # just above the output, on the side of the input it weighs
+                    ax.text(c + 0.085 * np.sign(i - c), 0.35, format_number(w, 2), color=HIGHLIGHT, ha="center",
+                            va="center", fontsize=FONTSIZE - 2, zorder=5,
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3, "alpha": 0.85})
+        for edge in (low, high):
+            ax.axvline(edge, color="k", ls="--", lw=1)
+        for corner in (0, in_size - 1):
+            ax.axvline(corner, color="0.4", ls=":", lw=1)
+        ax.set_yticks([0, 1], ["output", "input"])
+        ax.set_ylim(-0.4, 1.4)
+        ax.set_title(panel.get("title", ""), fontsize=FONTSIZE)
+    left = min(low, *(as_array(p["centres"]).min() for p in panels)) - 0.3
+    right = max(high, *(as_array(p["centres"]).max() for p in panels)) + 0.3
+    axes[-1].set_xlim(left, right)
+    axes[-1].set_xlabel("position in input pixels (input pixel i is centred at i; dashed: the input's edges, "
+                        "dotted: its corner pixel centres)")
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+# ----------------------------------------------------------------------------
+# Lesson 06 (grouped and separable): group_connections_figure,
+# channel_change_figure, kernel_factorisation_figure, block_costs_figure.
+# ----------------------------------------------------------------------------
+
+
+def group_connections_figure(in_channels: int, out_channels: int, groups, *, title: str | None = None):
+    """Which input channels each output channel reads, for several values of ``groups``: one panel each.
+
+    A cell (output channel ``o``, input channel ``i``) is filled when the weight of a
+    convolution with that ``groups`` connects them: ``o`` and ``i`` are in the same group
+    (``o // (C_out/g) == i // (C_in/g)``). ``groups = 1`` fills everything; more
+    groups leave only blocks on the diagonal.
+
+    Args:
+        in_channels, out_channels: of the layer.
+        groups: the values of ``groups`` to draw (each must divide both channel counts).
+        title: the figure's title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = group_connections_figure(4, 2, [1, 2])
+    >>> [int(ax.images[0].get_array().sum()) for ax in figure.axes]   # connected pairs
+    [8, 4]
+    """
+    groups = [int(g) for g in groups]
+    if not groups:
+        raise ValueError("groups must name at least one value of groups to draw.")
+    for g in groups:
+        shapes.conv_params(in_channels, out_channels, (1,), g)  # checks divisibility with a clear message
+    figure = _bare_figure(3.6 * len(groups) + 0.6, 3.6 * out_channels / in_channels + 1.4)
+    axes = figure.subplots(1, len(groups), squeeze=False)[0]
+    for ax, g in zip(axes, groups):
+        o = np.arange(out_channels)[:, None] // (out_channels // g)
+        i = np.arange(in_channels)[None, :] // (in_channels // g)
+        connected = (o == i).astype(float)
+        ax.imshow(connected, cmap="Blues", vmin=0, vmax=1.25, interpolation="nearest",
+                  extent=(-0.5, in_channels - 0.5, out_channels - 0.5, -0.5))
+        ax.set_title(f"groups={g}: weight ({out_channels}, {in_channels // g}, k, k)\n"
+                     f"{int(connected.sum())} of {in_channels * out_channels} pairs", fontsize=FONTSIZE)
+        ax.set_xlabel("input channel")
+        ax.set_ylabel("output channel")
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+def channel_change_figure(change, groups: int, *, title: str | None = None,
+                          ylabel: str = "max |change| of the output channel"):
+    """A bar per output channel (how much it changed), with the channel groups shaded alternately.
+
+    Args:
+        change: ``(C_out,)`` non-negative numbers, e.g. ``(out_after - out_before).abs().amax((1, 2))``.
+        groups: the number of groups (must divide ``C_out``); their boundaries are drawn.
+        title, ylabel: labels.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = channel_change_figure(torch.tensor([0.0, 0.0, 1.0, 2.0]), 2)
+    >>> [float(p.get_height()) for p in figure.axes[0].patches if p.get_gid() == "bar"]
+    [0.0, 0.0, 1.0, 2.0]
+    """
+    values = _signal_1d("change", change)
+    groups = int(groups)
+    if groups < 1 or values.size % groups:
+        raise ValueError(f"groups must be a positive divisor of the number of channels ({values.size}), got {groups}.")
+    size = values.size // groups
+    figure = _bare_figure(9.5, 3.4)
+    ax = figure.add_subplot()
+    for g in range(groups):
+        ax.axvspan(g * size - 0.5, (g + 1) * size - 0.5, color="0.92" if g % 2 else "white", zorder=0)
+        ax.text((g + 0.5) * size - 0.5, 1.0, f"group {g}", transform=ax.get_xaxis_transform(), ha="center",
+                va="bottom", fontsize=FONTSIZE - 2)
+    for patch in ax.bar(np.arange(values.size), values, color="C3", zorder=2):
+        patch.set_gid("bar")
+    ax.set_xlim(-0.5, values.size - 0.5)
+    ax.set_xlabel("output channel")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=FONTSIZE + 1, pad=18)
+    return figure
+
+
+def kernel_factorisation_figure(kernels: dict, *, title: str | None = None):
+    """For each 2-D kernel: the kernel, its best rank-1 part ``column ⊗ row``, what that misses, its singular values.
+
+    Uses :func:`course_lib.separable.factorise_kernel` (the SVD). One row of four
+    panels per kernel; the first three share a diverging colour scale centred on 0,
+    so a blank third panel means the kernel is exactly separable.
+
+    Args:
+        kernels: ``{name: (kH, kW) tensor}``.
+        title: the figure's title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = kernel_factorisation_figure({"box": torch.ones(3, 3)})
+    >>> len(figure.axes), figure.axes[3].get_title()
+    (4, 'singular values: rank 1')
+    """
+    from course_lib import separable  # imported here: separable does not need plots
+
+    if not kernels:
+        raise ValueError("kernels must hold at least one {name: 2-D tensor} entry.")
+    figure = _bare_figure(11, 2.7 * len(kernels) + 0.5)
+    axes = figure.subplots(len(kernels), 4, squeeze=False)
+    for row, (name, kernel) in zip(axes, kernels.items()):
+        column, vector, info = separable.factorise_kernel(torch.as_tensor(kernel))
+        kernel = torch.as_tensor(kernel)
+        rank1 = torch.outer(column, vector)
+        limit = float(kernel.abs().max()) or 1.0
+        missed = kernel - rank1
+        # rounding noise (far below the kernel's own size) is drawn and written as 0
+        missed = torch.where(missed.abs() <= 1e3 * torch.finfo(kernel.dtype).eps * limit, 0.0, missed)
+        panels = [(kernel, f"{name}"), (rank1, "column ⊗ row"), (missed, "kernel - column ⊗ row")]
+        for ax, (values, label) in zip(row, panels):
+            draw_grid(ax, as_array(values), cmap="RdBu_r", vmin=-limit, vmax=limit, title=label, digits=2,
+                      annotate=max(values.shape) <= 4)
+            ax.set_xlabel("column")
+            ax.set_ylabel("row")
+        s = info.singular_values.numpy()
+        row[3].bar(np.arange(1, s.size + 1), s, color="C0")
+        row[3].set_title(f"singular values: rank {info.rank}", fontsize=FONTSIZE)
+        row[3].set_xlabel("index")
+        row[3].set_ylabel("singular value")
+        row[3].set_xticks(np.arange(1, s.size + 1))
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+def block_costs_figure(tables: dict, *, title: str | None = None):
+    """Parameters and multiply-accumulates of several blocks, as horizontal bars on log scales.
+
+    Args:
+        tables: ``{table title: {block name: {"params": int, "macs": int}}}``; one row of two
+            panels (parameters, MACs) per table, under the table's title. Each bar is labelled with its value and its
+            ratio to the first block of its table.
+        title: the figure's title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = block_costs_figure({"2-D": {"full": {"params": 100, "macs": 1000}, "half": {"params": 50, "macs": 500}}})
+    >>> [t.get_text() for t in figure.axes[0].texts], figure.axes[1].get_title()
+    (['100 (1x)', '50 (0.5x)'], 'multiply-accumulates per sample')
+    """
+    if not tables or not all(tables.values()):
+        raise ValueError("tables must hold at least one non-empty {block: {'params', 'macs'}} table.")
+    rows = sum(len(t) for t in tables.values())
+    figure = _bare_figure(12, 0.42 * rows + 1.4 * len(tables) + 0.6)
+    parts = figure.subfigures(len(tables), 1, squeeze=False, height_ratios=[len(t) + 3 for t in tables.values()])[:, 0]
+    for (table_title, table), part in zip(tables.items(), parts):
+        names = list(table)
+        pair = part.subplots(1, 2)
+        part.suptitle(table_title, fontsize=FONTSIZE + 1)
+        for ax, key, label in zip(pair, ("params", "macs"), ("parameters", "multiply-accumulates per sample")):
+            values = np.array([table[n][key] for n in names], dtype=float)
+            y = np.arange(len(names))
+            ax.barh(y, values, color=[f"C{i}" for i in range(len(names))])
+            ax.set_xscale("log")
+            ax.set_yticks(y, names)
+            ax.invert_yaxis()
+            for yi, v in zip(y, values):
+                ax.text(v * 1.15, yi, f"{int(v):,} ({format_number(v / values[0])}x)", va="center",
+                        fontsize=FONTSIZE - 1)
+            ax.set_xlim(values.min() / 3, values.max() * 15)
+            ax.set_xlabel(f"{label} (log scale)")
+            ax.set_title(label, fontsize=FONTSIZE)
+            ax.grid(True, axis="x", which="major", alpha=0.3)
+        pair[1].set_yticklabels([])
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+# ----------------------------------------------------------------------------
+# Lesson 07 (transposed convolution): draw_scatter_stepper (the scatter
+# stepper's picture) and overlap_counts_figure (how many kernel stamps land
+# on each output cell).
+# ----------------------------------------------------------------------------
+
+
+def draw_scatter_stepper(input, weight, canvas, element, stamp, *, kept=None, first_index=None,
+                         vmin=None, vmax=None, title: str | None = None):
+    """The scatter stepper's picture: one input element of a transposed convolution stamping the kernel.
+
+    Args:
+        input: ``(L,)`` or ``(H, W)``: the input of the transposed convolution.
+        weight: the kernel, same rank.
+        canvas: the output accumulated so far, uncropped (before ``padding`` removes its borders), same rank.
+        element: the index of the input element that stamps now (outlined on the input).
+        stamp: ``[(kernel index, canvas index), ...]``: the cells the current stamp adds to (outlined on the canvas).
+        kept: boolean mask over ``canvas``: the cells that stay in the output (the rest, cropped by
+            ``padding``, are hatched). Default: all kept.
+        first_index: the output index of ``canvas[0, ..., 0]`` on each axis (``-padding``), for the tick labels.
+        vmin, vmax: the canvas's colour range (default: its own), e.g. the final output's range so that
+            colours do not shift while stepping.
+        title: the figure's title.
+
+    What is drawn: 1-D: four rows (input, kernel, ``x[i]*w`` placed where it lands, output so far).
+    2-D: input, kernel and output so far side by side. Outlines have ``gid="highlight"``, cropped cells
+    ``gid="padding"``.
+
+    Returns:
+        A bare ``Figure``, axes in that order.
+
+    >>> figure = draw_scatter_stepper(np.array([1.0, 2.0]), np.array([1.0, -1.0]), np.array([1.0, -1.0, 0.0]),
+    ...                               (0,), [((0,), (0,)), ((1,), (1,))], title="x[0] stamps 1*w")
+    >>> [ax.get_title() for ax in figure.axes]
+    ['input x', 'kernel w', 'this stamp: x[0] * w', 'output so far']
+    """
+    x, w, canvas = as_array(input), as_array(weight), as_array(canvas)
+    n = x.ndim
+    if n not in (1, 2) or w.ndim != n or canvas.ndim != n:
+        raise ValueError(
+            f"input, weight and canvas must all be 1-D or 2-D with the same rank, got shapes "
+            f"{x.shape}, {w.shape} and {canvas.shape}."
+        )
+    element = tuple(element)
+    stamp = [(tuple(k), tuple(c)) for k, c in stamp]
+    kept = np.ones(canvas.shape, dtype=bool) if kept is None else as_array(kept).astype(bool)
+    first_index = (0,) * n if first_index is None else tuple(first_index)
+    outline = np.zeros(canvas.shape, dtype=bool)
+    for _, cell in stamp:
+        outline[cell] = True
+    picked = _output_mask(x.shape, element)
+    limit = float(np.abs(w).max()) or 1.0
+    c_range = dict(vmin=float(min(canvas.min(), 0.0)) if vmin is None else vmin,
+                   vmax=float(max(canvas.max(), 0.0)) if vmax is None else vmax, cmap="viridis")
+    if c_range["vmin"] < 0 < c_range["vmax"]:  # signed: a diverging map centred on 0
+        top = max(-c_range["vmin"], c_range["vmax"])
+        c_range = dict(vmin=-top, vmax=top, cmap="RdBu_r")
+    out_title = "output so far" + ("\n(hatched: cropped by padding)" if not kept.all() else "")
+    if n == 1:
+        (length,), (size,) = x.shape, canvas.shape
+        cell = min(0.5, (MAX_WIDTH - 1.0) / max(size, length))
+        annotate = _fits(x, cell) and _fits(w, cell) and _fits(canvas, cell)
+        figure = _widget_figure(cell * max(size, length) + 1.0, 4 * cell + 4.0)
+        axes = figure.subplots(4, 1)
+        draw_grid(axes[0], x, highlight=picked, annotate=annotate, title="input x", xlabel="input index")
+        draw_grid(axes[1], w, annotate=annotate, cmap="coolwarm", vmin=-limit, vmax=limit, title="kernel w",
+                  xlabel="kernel index")
+        placed = np.full(size, np.nan)
+        for (k,), (c,) in stamp:
+            placed[c] = x[element] * w[k]
+        draw_grid(axes[2], placed, annotate=annotate, cmap="coolwarm", first_index=(0, first_index[0]),
+                  vmin=-limit * max(float(np.abs(x).max()), 1e-12), vmax=limit * max(float(np.abs(x).max()), 1e-12),
+                  title=f"this stamp: x[{element[0]}] * w", xlabel="output index")
+        draw_grid(axes[3], canvas, highlight=outline, padding=~kept, annotate=annotate,
+                  first_index=(0, first_index[0]), title=out_title.replace("\n", " "), xlabel="output index", **c_range)
+        for ax in axes[:2]:  # input and kernel: cells as wide as the output's, left-aligned
+            ax.set_anchor("W")
+        axes[2].set_xlim(first_index[0] - 0.5, first_index[0] + size - 0.5)
+        axes[3].set_xlim(first_index[0] - 0.5, first_index[0] + size - 0.5)
+    else:
+        (height, width), (kh, kw), (ch, cw) = x.shape, w.shape, canvas.shape
+        ratios = [max(width, 3), max(kw, 3), max(cw, 3)]
+        cell = min(0.42, (MAX_WIDTH - 2.6) / sum(ratios), 3.0 / max(height, ch))
+        figure = _widget_figure(cell * sum(ratios) + 2.6, cell * max(height, ch) + 1.9)
+        grid = figure.add_gridspec(1, 3, width_ratios=ratios)
+        axes = [figure.add_subplot(grid[0, i]) for i in range(3)]
+        draw_grid(axes[0], x, highlight=picked, annotate=_fits(x, cell), title="input x", xlabel="W (input index)",
+                  ylabel="H (input index)")
+        draw_grid(axes[1], w, annotate=_fits(w, cell), cmap="coolwarm", vmin=-limit, vmax=limit, title="kernel w",
+                  xlabel="kW", ylabel="kH")
+        draw_grid(axes[2], canvas, highlight=outline, padding=~kept, annotate=_fits(canvas, cell),
+                  first_index=first_index, title=out_title, xlabel="W_out (output index)",
+                  ylabel="H_out (output index)", **c_range)
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+def overlap_counts_figure(panels, *, title: str | None = None, height: float = 3.4):
+    """Grids of counts side by side, the numbers written in: e.g. how many kernel stamps hit each output pixel.
+
+    Args:
+        panels: a list of dicts with ``"values"`` (a 2-D tensor or array) and ``"title"``.
+        title: the figure's title.
+        height: figure height in inches; the width follows the number of panels (at most 9.5 inches).
+
+    Every panel has its own colour range (``viridis``) and its own numbers; axes are labelled
+    ``W_out`` and ``H_out``.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot: leave it as the last expression of a cell).
+
+    >>> figure = overlap_counts_figure([{"values": np.ones((3, 3)), "title": "ones"},
+    ...                                 {"values": np.eye(3), "title": "eye"}], title="counts")
+    >>> [ax.get_title() for ax in figure.axes], figure.get_suptitle()
+    (['ones', 'eye'], 'counts')
+    """
+    if not isinstance(panels, (list, tuple)) or not panels:
+        raise ValueError(f"panels must be a non-empty list of dicts with 'values' and 'title', got {panels!r}.")
+    figure = _bare_figure(min(MAX_WIDTH, 3.2 * len(panels)), height)
+    axes = figure.subplots(1, len(panels))
+    axes = np.atleast_1d(axes)
+    for ax, panel in zip(axes, panels):
+        values = as_array(panel["values"])
+        if values.ndim != 2:
+            raise ValueError(f"each panel's values must be 2-D, got shape {values.shape} ({panel.get('title')!r}).")
+        draw_grid(ax, values, annotate=max(values.shape) <= 16, digits=3, title=panel.get("title"),
+                  xlabel="W_out", ylabel="H_out")
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+# ----------------------------------------------------------------------------
+# Lesson 09 (capstone): kernels_figure, segmentation_figure, training_figure.
+# Each returns a ShownFigure: leave the call as the last expression of a cell.
+# ----------------------------------------------------------------------------
+
+
+def kernels_figure(weight, *, title: str | None = None, ncols: int = 8, labels=None):
+    """The kernels of a convolution layer, one small image per (output, input) channel pair.
+
+    All panels share one diverging colour scale centred on 0 (``RdBu_r``: red
+    positive, blue negative), so their strengths compare; a colour bar gives the
+    scale. Panel ``(o, i)`` is ``weight[o, i]``.
+
+    Args:
+        weight: ``(C_out, C_in, kH, kW)``, e.g. ``layer.weight`` of a ``Conv2d``.
+        title: the figure's title.
+        ncols: panels per row.
+        labels: one extra line under each panel's name (a list of strings, one per panel), or ``None``.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = kernels_figure(torch.randn(6, 1, 3, 3), title="first layer", ncols=4)
+    >>> len(figure.axes[0].images), figure.axes[0].get_title(), figure.get_suptitle()
+    (1, 'kernel 0', 'first layer')
+    >>> kernels_figure(torch.randn(2, 1, 3, 3), labels=["a", "b"]).axes[1].get_title()
+    'kernel 1\\nb'
+    """
+    values = as_array(weight)
+    if values.ndim != 4 or values.size == 0:
+        raise ValueError(f"weight must be a non-empty (C_out, C_in, kH, kW) tensor, got shape {values.shape}.")
+    c_out, c_in = values.shape[:2]
+    panels = [(o, i) for o in range(c_out) for i in range(c_in)]
+    if labels is not None and len(labels) != len(panels):
+        raise ValueError(f"labels needs one string per panel ({len(panels)}), got {len(labels)}.")
+    ncols = max(1, min(int(ncols), len(panels)))
+    nrows = -(-len(panels) // ncols)
+    limit = float(np.abs(values).max()) or 1.0
+    figure = _bare_figure(min(MAX_WIDTH, 1.3 * ncols + 1.2), (1.45 if labels is None else 1.7) * nrows + 0.6)
+    axes = np.atleast_1d(figure.subplots(nrows, ncols)).ravel()
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    image = None
+    for number, (ax, (o, i)) in enumerate(zip(axes, panels)):
+        image = ax.imshow(values[o, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        name = f"kernel {o}" if c_in == 1 else f"out {o}, in {i}"
+        ax.set_title(name if labels is None else f"{name}\n{labels[number]}", fontsize=FONTSIZE - 1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label="weight")
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+def segmentation_figure(images, masks, predictions=None, *, title: str | None = None):
+    """Segmentation examples: one row per image; columns input, true mask and (optionally) the predicted mask.
+
+    Args:
+        images: ``(N, 1, H, W)`` or ``(N, H, W)`` inputs (grey, shown with their own range).
+        masks: the true masks, same shape, values in [0, 1].
+        predictions: predicted masks or probabilities in [0, 1], same shape, or ``None``.
+            Each prediction panel's title gives the pixel accuracy of ``predictions > 0.5``.
+        title: the figure's title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> masks = torch.zeros(2, 1, 8, 8); masks[:, :, 2:5, 2:5] = 1
+    >>> figure = segmentation_figure(torch.randn(2, 1, 8, 8), masks, masks, title="two examples")
+    >>> [ax.get_title() for ax in figure.axes[:3]]
+    ['input 0', 'true mask', 'prediction: 100.0% right']
+    """
+    columns = [("input", as_array(images)), ("true mask", as_array(masks))]
+    if predictions is not None:
+        columns.append(("prediction", as_array(predictions)))
+    arrays = []
+    for name, values in columns:
+        if values.ndim == 4 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.ndim != 3 or values.shape[0] == 0:
+            raise ValueError(f"{name} must be (N, 1, H, W) or (N, H, W) with N >= 1, got shape {values.shape}.")
+        arrays.append(values)
+    if any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"images, masks and predictions need one shape, got {[a.shape for a in arrays]}.")
+    rows = arrays[0].shape[0]
+    figure = _bare_figure(2.3 * len(arrays) + 1.2, 2.2 * rows + 0.5)
+    axes = np.atleast_2d(figure.subplots(rows, len(arrays)))
+    if len(arrays) == 1:
+        axes = axes.T
+    for r in range(rows):
+        for c, ((name, _), values) in enumerate(zip(columns, arrays)):
+            ax = axes[r, c]
+            if c == 0:
+                ax.imshow(values[r], cmap="gray")
+                ax.set_title(f"input {r}", fontsize=FONTSIZE - 1)
+                ax.set_ylabel("H")
+            else:
+                mask_image = ax.imshow(values[r], cmap="magma", vmin=0, vmax=1)
+                if name == "prediction":
+                    right = ((values[r] > 0.5) == (arrays[1][r] > 0.5)).mean()
+                    ax.set_title(f"prediction: {100 * right:.1f}% right", fontsize=FONTSIZE - 1)
+                else:
+                    ax.set_title(name, fontsize=FONTSIZE - 1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == rows - 1:
+                ax.set_xlabel("W")
+    figure.colorbar(mask_image, ax=list(axes[:, 1:].ravel()), shrink=min(0.9, 0.3 + 0.15 * rows),
+                    label="mask" if predictions is None else "mask / probability of 'shape'")
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure
+
+
+def training_figure(steps, losses, accuracies=None, *, title: str | None = None, baseline: float | None = None):
+    """A training run: the loss (log scale) and, optionally, the test accuracy against the step.
+
+    Args:
+        steps: the step of each record.
+        losses: the training loss at those steps.
+        accuracies: test accuracies (fractions) at those steps, or ``None``.
+        title: the figure's title.
+        baseline: an accuracy drawn as a dashed line to beat (e.g. a simple threshold's), or ``None``.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not registered with pyplot).
+
+    >>> figure = training_figure([0, 10, 20], [0.7, 0.3, 0.2], [0.8, 0.9, 0.95], baseline=0.85)
+    >>> [ax.get_ylabel() for ax in figure.axes]
+    ['training loss (log scale)', 'test pixel accuracy']
+    """
+    steps, losses = as_array(steps), as_array(losses)
+    if steps.ndim != 1 or steps.shape != losses.shape or steps.size == 0:
+        raise ValueError(f"steps and losses must be non-empty 1-D and of one length, got {steps.shape} and {losses.shape}.")
+    panels = 1 if accuracies is None else 2
+    figure = _bare_figure(4.6 * panels, 3.2)
+    axes = np.atleast_1d(figure.subplots(1, panels))
+    axes[0].plot(steps, losses, color="#1f77b4")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("step")
+    axes[0].set_ylabel("training loss (log scale)")
+    axes[0].set_title("loss", fontsize=FONTSIZE)
+    axes[0].grid(True, alpha=0.3)
+    if accuracies is not None:
+        accuracies = as_array(accuracies)
+        if accuracies.shape != steps.shape:
+            raise ValueError(f"accuracies must have one value per step, got {accuracies.shape} for {steps.shape}.")
+        axes[1].plot(steps, accuracies, color="#2ca02c", marker="o", markersize=3, label="network")
+        if baseline is not None:
+            axes[1].axhline(baseline, color=PADDING, linestyle="--", label="best single-pixel threshold")
+        axes[1].set_xlabel("step")
+        axes[1].set_ylabel("test pixel accuracy")
+        axes[1].set_title("accuracy on the test images", fontsize=FONTSIZE)
+        axes[1].grid(True, alpha=0.3)
+        axes[1].legend(loc="lower right", fontsize=FONTSIZE - 2)
+    if title:
+        figure.suptitle(title, fontsize=FONTSIZE + 1)
+    return figure

@@ -1,6 +1,6 @@
 """Separable convolutions: doing a big convolution as two small ones.
 
-Three ways to split a convolution, each with its parameter and
+Four ways to split a convolution, each with its parameter and
 multiply-accumulate (MAC) counts from ``course_lib.shapes``:
 
 - **depthwise-separable** (MobileNet, Xception): a *depthwise* convolution
@@ -14,6 +14,9 @@ multiply-accumulate (MAC) counts from ``course_lib.shapes``:
 - **(2+1)-D** (R(2+1)D, Tran et al. 2018): a t x d x d video convolution as a
   (1, d, d) spatial convolution into ``M`` channels, then a (t, 1, 1) temporal
   one, with ``M`` chosen so that the parameter count matches the full 3-D layer.
+- **channel-separated** (CSN, Tran et al. 2019): a video bottleneck block whose
+  middle k x k x k convolution is depthwise (one filter per channel), with
+  (``"ip"``) or without (``"ir"``) an extra 1 x 1 x 1 convolution before it.
 
 All functions are built on ``course_lib.vectorised``: differentiable, any device.
 """
@@ -341,6 +344,156 @@ def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, strid
     result = _with_ratio(full, {"spatial": spatial, "temporal": temporal})
     result["mid_channels"] = m
     return result
+
+
+# ----------------------------------------------------------------------------
+# Channel-separated video convolutions (CSN)
+# ----------------------------------------------------------------------------
+
+CSN_KINDS = ("ip", "ir")
+
+
+def csn_block(
+    input, reduce_weight, depthwise_weight, expand_weight, interaction_weight=None, kind="ip",
+    stride=1, padding=0, dilation=1, activation=None,
+):
+    """A channel-separated bottleneck block (CSN, Tran et al. 2019), without its norms, activations and shortcut.
+
+    Follows the definitions of the interaction-preserved and interaction-reduced bottleneck
+    blocks in "Video Classification with Channel-Separated Convolutional Networks"
+    (Tran, Wang, Torresani, Feiszli, ICCV 2019). The ResNet
+    bottleneck block is ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``, ``1x1x1 (M -> C_out)``;
+    CSN replaces its middle ``kxkxk`` convolution:
+
+    - ``kind="ip"`` (interaction-preserved): by a ``1x1x1`` convolution ``M -> M``
+      (``interaction_weight``), then a ``kxkxk`` depthwise convolution (``M`` groups).
+      Channel interactions are kept (by the extra ``1x1x1``); only the
+      spatio-temporal filtering is separated per channel.
+    - ``kind="ir"`` (interaction-reduced): by the ``kxkxk`` depthwise convolution alone;
+      channels now meet only in the two outer ``1x1x1`` convolutions.
+
+    The paper puts batch norm and ReLU after each convolution and adds the shortcut
+    ``input + block(input)``; here only ``activation`` (if given) runs after every
+    convolution but the last, and no biases are used (ResNets put batch norm after bias-free
+    convolutions). The steps are :func:`course_lib.vectorised.conv3d` calls.
+
+    Args:
+        input: ``(N, C_in, T, H, W)`` or unbatched ``(C_in, T, H, W)``.
+        reduce_weight: ``(M, C_in, 1, 1, 1)``.
+        depthwise_weight: ``(M, 1, kT, kH, kW)``.
+        expand_weight: ``(C_out, M, 1, 1, 1)``.
+        interaction_weight: ``(M, M, 1, 1, 1)`` for ``kind="ip"``; must be ``None`` for ``"ir"``.
+        kind: ``"ip"`` or ``"ir"``.
+        stride, padding, dilation: of the depthwise step (int or ``(T, H, W)``; padding may be
+            ``"same"`` or ``"valid"``), as in ``conv3d``.
+        activation: a function applied after each convolution except the last, or ``None``.
+
+    Returns:
+        ``(N, C_out, T_out, H_out, W_out)`` (unbatched input gives unbatched output).
+
+    >>> x = torch.randn(1, 8, 4, 6, 6)
+    >>> reduce, mix = torch.randn(4, 8, 1, 1, 1), torch.randn(4, 4, 1, 1, 1)
+    >>> depthwise, expand = torch.randn(4, 1, 3, 3, 3), torch.randn(16, 4, 1, 1, 1)
+    >>> csn_block(x, reduce, depthwise, expand, mix, kind="ip", padding=1).shape
+    torch.Size([1, 16, 4, 6, 6])
+    >>> csn_block(x, reduce, depthwise, expand, kind="ir").shape
+    torch.Size([1, 16, 2, 4, 4])
+    """
+    utils.check_choice("kind", kind, CSN_KINDS)
+    in_channels = args.check_conv_input("csn_block", input, 3)[0].shape[1]
+    for name, weight in (("reduce_weight", reduce_weight), ("depthwise_weight", depthwise_weight),
+                         ("expand_weight", expand_weight)):
+        utils.check_tensor(name, weight)
+        if weight.dim() != 5:
+            raise ValueError(f"csn_block: {name} must be 5-D, got shape {tuple(weight.shape)}.")
+    mid = reduce_weight.shape[0]
+    if tuple(reduce_weight.shape) != (mid, in_channels, 1, 1, 1) or mid == 0:
+        raise ValueError(
+            f"csn_block: reduce_weight must be (M, C_in, 1, 1, 1) = (M, {in_channels}, 1, 1, 1) for this input "
+            f"with {in_channels} channels and M >= 1, got shape {tuple(reduce_weight.shape)}."
+        )
+    if depthwise_weight.shape[:2] != (mid, 1) or 0 in depthwise_weight.shape[2:]:
+        raise ValueError(
+            f"csn_block: depthwise_weight must be (M, 1, kT, kH, kW) = ({mid}, 1, kT, kH, kW), one filter per "
+            f"channel of reduce_weight's output, got shape {tuple(depthwise_weight.shape)}."
+        )
+    if expand_weight.shape[1:] != (mid, 1, 1, 1) or expand_weight.shape[0] == 0:
+        raise ValueError(
+            f"csn_block: expand_weight must be (C_out, M, 1, 1, 1) = (C_out, {mid}, 1, 1, 1), "
+            f"got shape {tuple(expand_weight.shape)}."
+        )
+    if kind == "ip":
+        if interaction_weight is None:
+            raise ValueError(
+                "csn_block: kind='ip' (interaction-preserved) needs interaction_weight, the 1x1x1 (M, M, 1, 1, 1) "
+                "convolution before the depthwise one; pass it, or use kind='ir'."
+            )
+        utils.check_tensor("interaction_weight", interaction_weight)
+        if tuple(interaction_weight.shape) != (mid, mid, 1, 1, 1):
+            raise ValueError(
+                f"csn_block: interaction_weight must be (M, M, 1, 1, 1) = ({mid}, {mid}, 1, 1, 1), "
+                f"got shape {tuple(interaction_weight.shape)}."
+            )
+    elif interaction_weight is not None:
+        raise ValueError(
+            "csn_block: kind='ir' (interaction-reduced) has no 1x1x1 interaction convolution; "
+            "drop interaction_weight, or use kind='ip'."
+        )
+
+    def act(t):
+        return t if activation is None else activation(t)
+
+    hidden = act(vectorised.conv3d(input, reduce_weight))
+    if kind == "ip":
+        hidden = act(vectorised.conv3d(hidden, interaction_weight))
+    hidden = act(vectorised.conv3d(hidden, depthwise_weight, None, stride, padding, dilation, groups=mid))
+    return vectorised.conv3d(hidden, expand_weight)
+
+
+def csn_counts(in_channels, mid_channels, out_channels, kernel_size, input_size, kind="ip",
+               stride=1, padding=0, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a CSN block (:func:`csn_block`) and of the bottleneck it replaces.
+
+    ``"full"`` is the ResNet bottleneck block ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``,
+    ``1x1x1 (M -> C_out)``; the parts are the CSN block's convolutions.
+
+    Args:
+        in_channels, mid_channels, out_channels: ``C_in``, ``M``, ``C_out``.
+        kernel_size: ``(kT, kH, kW)`` of the middle convolution (an int: the same on every axis).
+        input_size: ``(T, H, W)`` of the input.
+        kind: ``"ip"`` or ``"ir"`` (see :func:`csn_block`).
+        stride, padding: of the middle (depthwise) convolution: int or ``(T, H, W)``.
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full", "reduce", "interaction" (ip only), "depthwise", "expand", "separable", "ratio"}``,
+        each ``{"params", "macs"}`` (``"ratio"``: separable / full), like :func:`conv2plus1d_counts`.
+
+    >>> c = csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ir", padding=1)
+    >>> c["depthwise"]["params"], c["separable"]["params"], c["full"]["params"]
+    (1728, 34496, 143360)
+    >>> csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ip", padding=1)["interaction"]["params"]
+    4096
+    """
+    utils.check_choice("kind", kind, CSN_KINDS)
+    c_in = utils.check_int("in_channels", in_channels, minimum=1)
+    mid = utils.check_int("mid_channels", mid_channels, minimum=1)
+    c_out = utils.check_int("out_channels", out_channels, minimum=1)
+    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
+    stride = utils.as_tuple("stride", stride, 3, minimum=1)
+    padding = utils.as_tuple("padding", padding, 3, minimum=0)
+    out = shapes.conv_output_size(size, kernel, stride, padding)
+    point = (1, 1, 1)
+    reduce = _counts(c_in, mid, point, size, 1, bias)
+    expand = _counts(mid, c_out, point, out, 1, bias)
+    full = {key: reduce[key] + _counts(mid, mid, kernel, out, 1, bias)[key] + expand[key] for key in ("params", "macs")}
+    parts = {"reduce": reduce}
+    if kind == "ip":
+        parts["interaction"] = _counts(mid, mid, point, size, 1, bias)
+    parts["depthwise"] = _counts(mid, mid, kernel, out, mid, bias)
+    parts["expand"] = expand
+    return _with_ratio(full, parts)
 
 
 # ----------------------------------------------------------------------------

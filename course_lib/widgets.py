@@ -1,6 +1,6 @@
 """Interactive widgets for the lessons (ipywidgets 8 + matplotlib).
 
-Three widgets, each made by one call and shown by leaving it as the last
+Four widgets, each made by one call and shown by leaving it as the last
 expression of a notebook cell:
 
 - :func:`dimension_slicer`  pick two axes of a rank 2-6 tensor to see as an
@@ -10,6 +10,8 @@ expression of a notebook cell:
 - :func:`output_size_explorer`  sliders for input size, kernel, stride,
   padding and dilation; the output-size formula with the numbers put in, and
   where every kernel placement lands.
+- :func:`scatter_stepper`  (lesson 07) step through a transposed convolution:
+  each input element stamps the kernel, scaled by its value, into the output.
 
 One job per module: this one holds the controls, the state and the arithmetic
 (which slice, which cells a kernel reads, the dot product, the formula), in
@@ -908,3 +910,239 @@ def output_size_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1)
     'i=8, k=3, s=3, p=1, d=1 -> o=3'
     """
     return OutputSizeExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+
+
+# ============================================================================
+# Scatter stepper (lesson 07: transposed convolution)
+# ============================================================================
+
+
+class ScatterStepper(_Widget):
+    """Step through a transposed convolution one input element at a time. Made by :func:`scatter_stepper`.
+
+    Each input element ``x[i]`` adds ``x[i] * w`` to the output, the kernel tap ``k``
+    landing on output cell ``i*stride + k*dilation - padding`` (per axis). The
+    widget keeps the uncropped output (the *canvas*, ``(i-1)*s + d*(k-1) + 1 +
+    output_padding`` cells per axis, indexed from ``-padding``); ``padding`` then
+    crops that many cells from each end.
+
+    Controls: ``step``, an ``IntSlider`` over the input elements in row-major order.
+
+    Pure methods: ``element``, ``stamp``, ``accumulated``, ``output``, ``stamp_text``.
+    State after each render: ``text``, ``figure``, ``png``.
+    """
+
+    def __init__(self, input: torch.Tensor, weight: torch.Tensor, stride=1, padding=0, dilation=1,
+                 output_padding=0, render: bool = True):
+        utils.check_tensor("input", input)
+        utils.check_tensor("weight", weight)
+        n = input.dim()
+        if n not in (1, 2):
+            hint = ("pick one channel and one sample, e.g. input[0, 0]" if n > 2 else "give at least one element")
+            raise ValueError(
+                f"input must be one channel without a batch axis: (L,) or (H, W); got a {n}-D tensor "
+                f"of shape {tuple(input.shape)}; {hint}."
+            )
+        if weight.dim() != n:
+            raise ValueError(
+                f"weight must have the same rank as input ({n}-D), got a {weight.dim()}-D tensor of shape "
+                f"{tuple(weight.shape)}. For a layer's weight (C_in, C_out, ...) pick one kernel, e.g. weight[0, 0]."
+            )
+        if 0 in input.shape or 0 in weight.shape:
+            raise ValueError(f"input and weight must not be empty, got shapes {tuple(input.shape)} and {tuple(weight.shape)}.")
+        _check_real("input", input)
+        _check_real("weight", weight)
+        self.n = n
+        self.names = utils.spatial_names(n)
+        self.input = input.detach().cpu().to(torch.float64)
+        self.weight = weight.detach().cpu().to(torch.float64)
+        self.stride = utils.as_tuple("stride", stride, n, minimum=1)
+        self.padding = utils.as_tuple("padding", padding, n, minimum=0)
+        self.dilation = utils.as_tuple("dilation", dilation, n, minimum=1)
+        self.output_padding = shapes.check_output_padding(
+            utils.as_tuple("output_padding", output_padding, n, minimum=0), self.stride, self.dilation)
+        self.kernel_size = tuple(weight.shape)
+        self.canvas_size = tuple(
+            (i - 1) * s + d * (k - 1) + 1 + op
+            for i, s, d, k, op in zip(self.input.shape, self.stride, self.dilation, self.kernel_size, self.output_padding)
+        )
+        self.output_size = tuple(c - 2 * p for c, p in zip(self.canvas_size, self.padding))
+        if min(self.output_size) < 1:
+            raise ValueError(
+                f"padding {_vec(self.padding, n)} crops the whole output: the uncropped output is "
+                f"{_vec(self.canvas_size, n)} cells, and padding removes padding cells from each end. "
+                f"Use padding below half of it."
+            )
+        self.elements = list(itertools.product(*(range(size) for size in self.input.shape)))
+        self.step = _slider("element", 0, 0, len(self.elements) - 1)
+        self.step.observe(self._changed, names="value")
+        self._final = self.accumulated(len(self.elements) - 1)
+        self._build([_slider_grid([self.step])])
+        self._held = not render
+        if render:
+            self.render()
+
+    # -- the arithmetic --------------------------------------------------------
+
+    def _step(self, step) -> int:
+        if step is None:
+            return self.step.value
+        step = utils.check_int("step", step, minimum=0)
+        if step >= len(self.elements):
+            raise ValueError(
+                f"step must pick an input element 0..{len(self.elements) - 1} (input has {len(self.elements)} "
+                f"elements), got {step}."
+            )
+        return step
+
+    def element(self, step=None) -> tuple[int, ...]:
+        """The input index that stamps at ``step`` (row-major order).
+
+        >>> ScatterStepper(torch.ones(2, 3), torch.ones(2, 2), render=False).element(4)
+        (1, 1)
+        """
+        return self.elements[self._step(step)]
+
+    def stamp(self, step=None) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """``(kernel index, canvas index)`` for every kernel tap of the stamp at ``step``.
+
+        Tap ``k`` of input element ``i`` lands on canvas index ``i*s + k*d`` (output index
+        ``i*s + k*d - p``) on each axis.
+
+        >>> ScatterStepper(torch.tensor([1.0, 2.0]), torch.tensor([1.0, -1.0]), stride=2, render=False).stamp(1)
+        [((0,), (2,)), ((1,), (3,))]
+        """
+        element = self.element(step)
+        return [
+            (k, tuple(i * s + kk * d for i, s, kk, d in zip(element, self.stride, k, self.dilation)))
+            for k in itertools.product(*(range(size) for size in self.kernel_size))
+        ]
+
+    def accumulated(self, step=None) -> torch.Tensor:
+        """The uncropped output (canvas) after the stamps of elements ``0..step``.
+
+        >>> ScatterStepper(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0]), stride=2, render=False).accumulated(1)
+        tensor([1., 1., 3., 2., 2.], dtype=torch.float64)
+        """
+        step = self._step(step)
+        canvas = torch.zeros(self.canvas_size, dtype=torch.float64)
+        for t in range(step + 1):
+            value = self.input[self.elements[t]]
+            for k, cell in self.stamp(t):
+                canvas[cell] += value * self.weight[k]
+        return canvas
+
+    def kept(self) -> np.ndarray:
+        """Boolean mask over the canvas: the cells that stay in the output (``padding`` crops the rest).
+
+        >>> ScatterStepper(torch.ones(2), torch.ones(3), padding=1, render=False).kept()
+        array([False,  True,  True, False])
+        """
+        mask = np.zeros(self.canvas_size, dtype=bool)
+        mask[tuple(slice(p, p + o) for p, o in zip(self.padding, self.output_size))] = True
+        return mask
+
+    def output(self, step=None) -> torch.Tensor:
+        """The output after the stamps of elements ``0..step``: the canvas with ``padding`` cropped from each end.
+        After the last stamp it equals ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
+
+        >>> ScatterStepper(torch.tensor([1.0, 2.0]), torch.ones(3), stride=2, padding=1, render=False).output(1)
+        tensor([1., 3., 2.], dtype=torch.float64)
+        """
+        canvas = self.accumulated(step)
+        return canvas[tuple(slice(p, p + o) for p, o in zip(self.padding, self.output_size))]
+
+    def stamp_text(self, step=None, most: int = 9) -> str:
+        """What the stamp at ``step`` adds to each output cell and the cell's new value (values to 3
+        significant digits; at most ``most`` cells written out); output indices as in the cropped
+        output (negative or past the end: cropped by padding).
+
+        >>> s = ScatterStepper(torch.tensor([1.0, 2.0]), torch.tensor([0.5, -1.0]), stride=2, render=False)
+        >>> print(s.stamp_text(1))
+        element 2 of 2: x[1] = 2 stamps 2*w onto out[2..3]
+        out[2] += 2*0.5 -> 1;  out[3] += 2*(-1) -> -2
+        """
+        step = self._step(step)
+        element = self.element(step)
+        value = self.input[element].item()
+        before = self.accumulated(step - 1) if step > 0 else torch.zeros(self.canvas_size, dtype=torch.float64)
+        cells = self.stamp(step)
+        first = tuple(c - p for c, p in zip(cells[0][1], self.padding))
+        last = tuple(c - p for c, p in zip(cells[-1][1], self.padding))
+        span = ", ".join(f"{a}..{b}" for a, b in zip(first, last))
+        head = (f"element {step + 1} of {len(self.elements)}: x[{', '.join(map(str, element))}] = "
+                f"{plots.format_number(value, 3)} stamps {_term(value)}*w onto out[{span}]")
+        terms = []
+        for k, cell in cells:
+            product = value * self.weight[k].item()
+            index = tuple(c - p for c, p in zip(cell, self.padding))
+            total = before[cell].item() + product
+            where = ", ".join(map(str, index))
+            cropped = any(i < 0 or i >= o for i, o in zip(index, self.output_size))
+            terms.append(f"out[{where}] += {_term(value)}*{_term(self.weight[k].item())} -> "
+                         f"{plots.format_number(total, 3)}" + (" (cropped)" if cropped else ""))
+        if len(terms) > most:
+            terms = terms[:most - 1] + [f"... ({len(terms) - most + 1} more)"]
+        per_line = min(self.kernel_size[-1], 3)  # a kernel row per line, at most 3 terms
+        return head + "\n" + "\n".join(";  ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line))
+
+    def summary(self) -> str:
+        return self.stamp_text().splitlines()[0]
+
+    def controls_note(self) -> str:
+        return (
+            "Run the cell to get the controls: a slider picks the input element whose stamp x*w is added "
+            "(the output shows all stamps up to it), and the text above the picture writes out what the stamp "
+            "adds to each output cell. Until then this is a still picture."
+        )
+
+    def control_rows(self) -> int:
+        return 1
+
+    def render(self) -> None:
+        """Draw the current step (called whenever the slider moves)."""
+        self._held = False
+        self.text = self.stamp_text()
+        step = self.step.value
+        settings = (f"stride {_vec(self.stride, self.n)}, padding {_vec(self.padding, self.n)}, "
+                    f"dilation {_vec(self.dilation, self.n)}, output_padding {_vec(self.output_padding, self.n)}")
+        final = self._final.numpy()
+        figure = plots.draw_scatter_stepper(
+            self.input, self.weight, self.accumulated(step), self.element(step), self.stamp(step), kept=self.kept(),
+            first_index=tuple(-p for p in self.padding), vmin=min(float(final.min()), 0.0),
+            vmax=max(float(final.max()), 0.0),
+            title=f"stamps 1..{step + 1} of {len(self.elements)}; {settings}",
+        )
+        self._show(figure, self.text)
+
+
+def scatter_stepper(input: torch.Tensor, weight: torch.Tensor, stride=1, padding=0, dilation=1,
+                    output_padding=0) -> ScatterStepper:
+    """Step through a transposed convolution as scatter-add: each input element stamps the kernel into the output.
+
+    A slider picks the input element (row-major order). The picture shows the input
+    with that element outlined, the kernel, and the output accumulated over the
+    stamps so far, uncropped, with the current stamp outlined and the cells that
+    ``padding`` crops hatched; the text writes out what the stamp adds to each output
+    cell, e.g. ``out[2, 4] += 3*0.5 -> 2.5`` (the cell's value after the stamp). After the last element the output is
+    ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
+
+    Args:
+        input: ``(L,)`` or ``(H, W)``: one channel, no batch axis.
+        weight: ``(kL,)`` or ``(kH, kW)``: the same rank as ``input``.
+        stride, dilation: int or one int per axis, >= 1.
+        padding: int or one int per axis, >= 0: cells cropped from each end of the output.
+        output_padding: int or one int per axis, smaller than stride or dilation: cells added at the end.
+
+    Returns:
+        A :class:`ScatterStepper`; leave it as the last expression of a cell to show it.
+
+    >>> s = scatter_stepper(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2)
+    >>> s.output_size, s.summary()
+    ((5, 5), 'element 1 of 4: x[0, 0] = 1 stamps 1*w onto out[0..2, 0..2]')
+    >>> s.step.value = 3  # move the slider: the text and the picture follow
+    >>> s.output()[2]
+    tensor([ 4.,  4., 10.,  6.,  6.], dtype=torch.float64)
+    """
+    return ScatterStepper(input, weight, stride=stride, padding=padding, dilation=dilation,
+                          output_padding=output_padding)

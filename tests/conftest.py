@@ -99,6 +99,16 @@ TEST_FILE_LESSONS = {  # which lessons teach what each test file checks
     "test_separable.py": ["lesson06"],
     "test_transpose.py": ["lesson07"],
     "test_upsample.py": ["lesson08"],
+    "test_plots_lessons01.py": ["lesson00", "lesson01"],
+    "test_plots_lesson02.py": ["lesson02"],
+    "test_plots_lessons34.py": ["lesson03", "lesson04"],
+    "test_plots_lesson05.py": ["lesson05"],
+    "test_plots_lesson06.py": ["lesson06"],
+    "test_csn.py": ["lesson06"],
+    "test_plots_lesson07.py": ["lesson07"],
+    "test_scatter_widget.py": ["lesson07"],
+    "test_plots_lesson08.py": ["lesson08"],
+    "test_layers.py": ["lesson09"],
     "test_torch_opinfo.py": ["lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08"],
 }
 
