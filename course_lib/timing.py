@@ -21,12 +21,28 @@ and the CPU is timed. Taught in lesson 05.
 """
 from __future__ import annotations
 
+import logging
 import statistics
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-import torch.utils.benchmark as benchmark
+
+
+def _import_benchmark():
+    """``torch.utils.benchmark``, imported without the 'No CUDA runtime is found' line that a CUDA build
+    of torch logs on a machine without a GPU (it comes from the C++-extension loader, which timing never uses)."""
+    loader_log = logging.getLogger("torch.utils.cpp_extension")
+    level = loader_log.level
+    loader_log.setLevel(logging.ERROR)
+    try:
+        import torch.utils.benchmark as benchmark
+    finally:
+        loader_log.setLevel(level)
+    return benchmark
+
+
+benchmark = _import_benchmark()
 
 _told_no_cuda = False
 
