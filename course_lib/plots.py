@@ -87,6 +87,18 @@ def format_number(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def format_seconds(seconds: float) -> str:
+    """A duration with its unit, for tables and time axes.
+
+    >>> format_seconds(0.002), format_seconds(1.5), format_seconds(3.2e-5)
+    ('2 ms', '1.5 s', '32 µs')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale * 0.999:
+            return f"{format_number(seconds / scale)} {unit}"
+    return f"{format_number(seconds / 1e-9)} ns"
+
+
 def draw_grid(
     ax,
     values,
@@ -365,7 +377,7 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
 
     oh, ow = out_size
     side = 2.3  # inches per panel
-    figure = matplotlib.figure.Figure(figsize=(side * (ow + 1) + 0.6, (side + 0.45) * oh + 0.9), dpi=dpi, layout="constrained")
+    figure = _bare_figure(side * (ow + 1) + 0.6, (side + 0.45) * oh + 0.9, dpi=dpi)
     grid = figure.add_gridspec(oh, ow + 1)
     white = matplotlib.colors.ListedColormap(["white"])
     rows_shown, cols_shown = range(-top, x.shape[0] + bottom), range(-left, x.shape[1] + right)
@@ -762,16 +774,14 @@ class ShownFigure(matplotlib.figure.Figure):
     """
 
     def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
+        return figure_png(self, dpi=self.dpi)
 
     def __repr__(self) -> str:
         return matplotlib.figure.Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
 
 
-def _bare_figure(width: float, height: float) -> ShownFigure:
-    return ShownFigure(figsize=(width, height), layout="constrained")
+def _bare_figure(width: float, height: float, dpi: int | None = None) -> ShownFigure:
+    return ShownFigure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
 def _signal_1d(name, values) -> np.ndarray:
@@ -1151,7 +1161,7 @@ def strided_view_figure(x, view, *, view_name: str = "the view", highlight_row: 
     base = view.storage_offset() - x.storage_offset()
     offsets = base + np.arange(rows)[:, None] * view.stride(0) + np.arange(cols)[None, :] * view.stride(1)
     width = max(4.0, min(MAX_WIDTH, 0.55 * max(len(x), cols) + 1.5))
-    figure = ShownFigure(figsize=(width, 1.6 + 0.5 * rows), layout="constrained")
+    figure = _bare_figure(width, 1.6 + 0.5 * rows)
     top, bottom = figure.subplots(2, 1, height_ratios=[1, max(rows, 1.5)])
     memory_mask = np.zeros(len(x), dtype=bool)
     view_mask = np.zeros((rows, cols), dtype=bool)
@@ -1203,7 +1213,7 @@ def matrix_figure(matrix, *, title: str | None = None, xlabel: str | None = None
     if annotate is None:
         annotate = cols <= 30
     height = min(9.0, max(2.0, width * rows / cols + 1.0))
-    figure = ShownFigure(figsize=(width, height), layout="constrained")
+    figure = _bare_figure(width, height)
     ax = figure.add_subplot()
     draw_grid(ax, shown, annotate=annotate, cmap="RdBu_r", vmin=-limit, vmax=limit, title=title, xlabel=xlabel,
               ylabel=ylabel, digits=2)
@@ -1331,7 +1341,7 @@ def scaling_figure(panels: list[dict], *, title: str | None = None, ylabel: str 
         ax.set_xlabel(panel.get("xlabel", "size"))
         ax.set_title(panel.get("title", ""), fontsize=FONTSIZE)
     for ax in axes:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _seconds_label(v)))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_seconds(v)))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_ylabel(ylabel)
     handles = {}
@@ -1343,14 +1353,6 @@ def scaling_figure(panels: list[dict], *, title: str | None = None, ylabel: str 
     if title:
         figure.suptitle(title, fontsize=FONTSIZE + 1)
     return figure
-
-
-def _seconds_label(seconds: float) -> str:
-    """``0.002`` -> ``"2 ms"``: a tick label for a time axis."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale * 0.999:
-            return f"{format_number(seconds / scale)} {unit}"
-    return f"{format_number(seconds / 1e-9)} ns"
 
 
 # ----------------------------------------------------------------------------

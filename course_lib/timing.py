@@ -28,6 +28,8 @@ from typing import Callable
 
 import torch
 
+from course_lib import plots
+
 
 def _import_benchmark():
     """``torch.utils.benchmark``, imported without the 'No CUDA runtime is found' line that a CUDA build
@@ -146,7 +148,7 @@ class Comparison:
         lines.append(f"{'function':28} {'median':>11} {'ratio to ' + self.baseline:>24}")
         for name in self.seconds:
             mid, low, high = self.ratio(name)
-            lines.append(f"{name:28} {_format_seconds(self.median(name)):>11} {mid:9.2f}x ({low:.2f}-{high:.2f})")
+            lines.append(f"{name:28} {plots.format_seconds(self.median(name)):>11} {mid:9.2f}x ({low:.2f}-{high:.2f})")
         return "\n".join(lines)
 
     def compare_table(self) -> str:
@@ -185,10 +187,3 @@ def compare(functions: dict[str, Callable], *args, label: str = "", baseline: st
             result.seconds[name].append(m.median)
             result.measurements.append(m)
     return result
-
-
-def _format_seconds(seconds: float) -> str:
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"

@@ -94,7 +94,7 @@ def test_scaling_figure_keeps_each_method_in_one_style_and_leaves_gaps():
     assert first.lines[1].get_marker() == second.lines[0].get_marker()
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["naive", "torch", "fft"]
     assert first.get_xlabel() == "H = W" and second.get_xlabel() == "k" and first.get_title() == "input size"
-    assert plots._seconds_label(2e-3) == "2 ms" and plots._seconds_label(1e-5) == "10 µs"
+    assert plots.format_seconds(2e-3) == "2 ms" and plots.format_seconds(1e-5) == "10 µs"
     assert figure._repr_png_()[:4] == b"\x89PNG"
 
 
