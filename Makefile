@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench instructor clean
+.PHONY: lab test bench instructor exercises examples grade slides clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -49,5 +49,24 @@ bench: $(STAMP)
 instructor: $(INSTRUCTOR_STAMP)
 	@$(BIN)/python -c 'import importlib.metadata as m; print("nbgrader", m.version("nbgrader"), "is installed in $(VENV)")'
 
+# Exercises and grading (nbgrader, configured by nbgrader_config.py; see the README's instructor section).
+exercises: $(INSTRUCTOR_STAMP)
+	$(BIN)/python -m grading.grade --exercises
+
+examples: exercises
+	$(BIN)/python -m grading.examples
+
+grade: $(INSTRUCTOR_STAMP)
+	$(BIN)/python -m grading.grade
+
+# Slide decks: every lesson as an offline reveal.js deck in build/slides/ (open with no network). The browser
+# assets come from the npm registry, pinned in slides/package-lock.json; npm ci re-runs only when that changes.
+slides: $(STAMP) slides/node_modules/.package-lock.json
+	$(BIN)/python slides/build.py
+
+slides/node_modules/.package-lock.json: slides/package-lock.json
+	npm ci --prefix slides --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build slides/node_modules

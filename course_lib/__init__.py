@@ -18,6 +18,8 @@ Modules (read them in this order):
 - ``data``        a photo shipped with matplotlib, synthetic videos and volumes
 - ``widgets``     dimension slicer, kernel stepper, output-size explorer, scatter stepper (ipywidgets)
 - ``plots``       the drawing helpers the widgets use, usable from lessons
+- ``checks``      the exercises' checks: run your function against torch and name the likely mistake (a package:
+                  ``checks.core`` is the machinery, one module per lesson holds its checks)
 
 ``naive`` and ``vectorised`` expose the same names with the signatures of
 ``torch.nn.functional``, so either can replace the other, or torch's.

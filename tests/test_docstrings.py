@@ -9,9 +9,11 @@ import pytest
 import course_lib
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(course_lib.__path__, "course_lib."))
+# with the modules of sub-packages (course_lib.checks.conv1d, ...)
+ALL_MODULES = sorted(m.name for m in pkgutil.walk_packages(course_lib.__path__, "course_lib."))
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", ALL_MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

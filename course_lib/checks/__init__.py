@@ -1,0 +1,18 @@
+"""Instant feedback for the exercises: call a check on your function and get a ✓ or the likely mistake.
+
+    from course_lib.checks import check_conv1d
+    check_conv1d(conv1d_loops)
+
+Each check runs your function on a battery of cases, smallest first, compares with PyTorch in float64, and at the
+first wrong answer raises `CheckFailed` naming the likely mistake (a flipped kernel, a missing + 1, padding on the
+wrong side, …) with the smallest case that shows it. The graded test cells of the exercises call the same checks.
+One module per lesson; `core` holds the machinery.
+
+>>> from course_lib import naive
+>>> check_conv1d(naive.conv1d, name="naive.conv1d")
+✓ naive.conv1d agrees with F.conv1d on 13 cases: channels, bias, stride, padding, dilation, unbatched, empty batch, float32, device
+"""
+from course_lib.checks.core import CheckFailed
+from course_lib.checks.conv1d import check_conv1d, check_output_length, check_same_padding
+
+__all__ = ["CheckFailed", "check_conv1d", "check_output_length", "check_same_padding"]

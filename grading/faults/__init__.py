@@ -1,0 +1,42 @@
+"""Planted faulty submissions: each is a solution notebook with one known mistake, and the points it must lose.
+
+`make grade` grades them as example students (`grading/examples.py` writes them into submitted/), and
+tests/test_grading.py checks that each loses exactly the points in `loses` and that the failing check's output
+says `says`. One module per chapter (`ch01.py`, …) defines `FAULTS`; `ALL` collects them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    """A submission = the solution with `replace` applied to the solution cell `cell`.
+
+    `replace` holds (old, new) pairs for `str.replace` on that cell's source, once each (old must occur).
+    `loses` names the test cells (grade_ids) that must score 0; every other autograded cell must score full marks.
+    `says` must appear in the error output of each cell in `loses`.
+    `kind` is "mistake" (the default), or one of: "untouched" (the released exercise as is), "delete_test" (the test
+    cell `cell` removed), "edit_test" (the test cell `cell` replaced by `new` of the first pair, after the
+    solution's own replacements in `also`).
+    """
+    assignment: str
+    student: str
+    cell: str = ""
+    replace: tuple = ()
+    loses: tuple = ()
+    says: str = ""
+    kind: str = "mistake"
+    also: tuple = ()  # (cell, old, new) replacements in other solution cells, for kind="edit_test"
+
+
+def _load() -> list[Fault]:
+    faults = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        faults.extend(importlib.import_module(f"{__name__}.{info.name}").FAULTS)
+    return faults
+
+
+ALL = _load()
