@@ -110,6 +110,9 @@ TEST_FILE_LESSONS = {  # which lessons teach what each test file checks
     "test_plots_lesson08.py": ["lesson08"],
     "test_layers.py": ["lesson09"],
     "test_notebook_conventions.py": [f"lesson{i:02d}" for i in range(10)],
+    "test_browser_lab.py": ["lesson00", "lesson01", "lesson03"],
+    "test_exercise_checks.py": [f"lesson{i:02d}" for i in range(1, 9)],
+    "test_grading.py": [f"lesson{i:02d}" for i in range(1, 9)],
     "test_torch_opinfo.py": ["lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08"],
 }
 

@@ -1,0 +1,151 @@
+"""What the browser tests share: find Debian's Chromium, skip (or fail) without it, launch it, keep it on loopback.
+
+Browser tests drive the system Chromium (Debian package `chromium`) with Playwright for Python; Playwright's own
+browser downloads are never used (`launch` passes `executable_path`). Without a usable Chromium or Playwright a
+browser test skips with the reason, unless the environment sets ``REQUIRE_BROWSER=1`` (CI does, in `.ci/run`):
+then it fails, so a missing browser can never turn CI green by skipping. Use it as::
+
+    from browser_support import console_errors, guard_network, launch, require_browser
+
+    def test_something():
+        require_browser()                      # skip, or fail under REQUIRE_BROWSER=1
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as p:
+            browser = launch(p)
+            context = browser.new_context()
+            blocked = guard_network(context)   # everything but loopback, file:, data: and blob: is aborted
+            page = context.new_page()
+            errors = console_errors(page)
+            ...
+            assert blocked == [] and errors == []
+
+The environment variable ``CHROMIUM`` names another Chromium binary (``CHROMIUM=/nonexistent`` shows the skip).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+LAUNCH_ARGS = [
+    "--no-sandbox",  # CI and containers run as root, where Chromium's sandbox cannot start
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Belt and braces for `guard_network`: no host name but loopback resolves, whatever Chromium itself fetches.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+"""Chromium's flags: headless on a machine without a display, a GPU or a network."""
+
+
+def chromium_path() -> str | None:
+    """The Chromium binary to drive: ``$CHROMIUM`` when set (even if it does not exist), else Debian's
+    ``/usr/bin/chromium`` or ``chromium`` on the PATH; None when there is none."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    if os.path.exists(DEFAULT_CHROMIUM):
+        return DEFAULT_CHROMIUM
+    return shutil.which("chromium")
+
+
+def _playwright_installed() -> bool:
+    return importlib.util.find_spec("playwright") is not None
+
+
+def browser_skip_reason(chromium: str | None = "", playwright: bool | None = None) -> str | None:
+    """Why a browser test cannot run here, or None when Chromium and Playwright are usable.
+
+    ``chromium`` is the binary to check ("" means `chromium_path()`); ``playwright`` whether Playwright for Python
+    is importable (None: look it up).
+    """
+    if chromium == "":
+        chromium = chromium_path()
+    if playwright is None:
+        playwright = _playwright_installed()
+    if not playwright:
+        return "Playwright for Python is not installed (it comes with the dev extra: make test installs it)"
+    if chromium is None:
+        return "no Chromium found (install the Debian package `chromium`, or set CHROMIUM=/path/to/chromium)"
+    if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+        return f"Chromium {chromium!r} is not an executable file (check CHROMIUM, or install the Debian package `chromium`)"
+    return None
+
+
+def browser_required(environ=os.environ) -> bool:
+    """Whether a missing browser must fail the tests (``REQUIRE_BROWSER=1``, as CI sets) instead of skipping them."""
+    return environ.get("REQUIRE_BROWSER") == "1"
+
+
+def require_browser() -> None:
+    """Call first in a browser test: skips it when the browser is missing, or fails it under ``REQUIRE_BROWSER=1``."""
+    reason = browser_skip_reason()
+    if reason is None:
+        return
+    if browser_required():
+        pytest.fail(f"{reason} and REQUIRE_BROWSER=1", pytrace=False)
+    pytest.skip(reason)
+
+
+def launch(playwright):
+    """Headless Debian Chromium (never a Playwright-downloaded browser) with :data:`LAUNCH_ARGS`."""
+    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
+
+
+def allowed_url(url: str) -> bool:
+    """Whether the browser may load ``url``: http(s) and ws(s) to 127.0.0.1 or localhost, and file:, data:, blob:.
+
+    >>> allowed_url("http://127.0.0.1:8888/lab"), allowed_url("https://cdn.jsdelivr.net/npm/reveal.js")
+    (True, False)
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # raises ValueError for a port out of range
+    except ValueError:  # a malformed URL (e.g. a bad port) is not loopback
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("file", "data", "blob", "about"):
+        return scheme != "about" or url in ("about:blank", "about:srcdoc")
+    return scheme in ("http", "https", "ws", "wss") and host in LOOPBACK_HOSTS and "@" not in parts.netloc
+
+
+def guard_network(context) -> list[str]:
+    """Abort every request of ``context`` that :func:`allowed_url` refuses (HTTP(S) and web sockets alike).
+
+    Returns the list the refused URLs are appended to: tests assert it stays empty.
+    """
+    blocked: list[str] = []
+
+    def check(route):
+        url = route.request.url
+        if allowed_url(url):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def refuse_socket(socket):
+        blocked.append(socket.url)
+        socket.close()
+
+    context.route("**/*", check)
+    # Loopback sockets (the kernel's channels) are not routed at all, so they keep their speed.
+    context.route_web_socket(lambda url: not allowed_url(url), refuse_socket)
+    return blocked
+
+
+def console_errors(page) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions into the returned list (as they happen)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    return errors
