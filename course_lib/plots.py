@@ -7,7 +7,8 @@
   the padded input: the picture behind the output-size formula
   (:func:`kernel_placements` lists them).
 - :func:`figure_png` renders a figure to PNG bytes; :func:`screen_png` renders
-  it sharp for high-DPI screens and says at which CSS size to show it.
+  it sharp for high-DPI screens and says at which CSS size to show it;
+  :func:`figure_description` describes it in a line (its pictures' alternative text).
 - The widgets' pictures (``course_lib.widgets`` keeps the controls and the
   arithmetic and draws with these): :func:`draw_slice` (dimension slicer),
   :func:`draw_kernel_stepper` (kernel stepper), :func:`draw_output_size`
@@ -436,6 +437,38 @@ def _pair(values) -> str:
     return str(values[0]) if len(set(values)) == 1 else str(values)
 
 
+ALT_LENGTH = 250
+"""The most characters :func:`figure_description` returns (a longer description ends with an ellipsis)."""
+
+
+def figure_description(figure) -> str:
+    """A short description of a figure, for the alternative text of its picture: its title (``suptitle``),
+    else its panels' titles, else its axis labels, else how many panels it has.
+
+    >>> import matplotlib.figure
+    >>> figure = matplotlib.figure.Figure()
+    >>> left, right = figure.subplots(1, 2)
+    >>> figure_description(figure)
+    'A figure with 2 panels'
+    >>> _ = left.set_xlabel("t (s)"), right.set_title("output")
+    >>> figure_description(figure)
+    'output'
+    >>> _ = figure.suptitle("Smoothing: before and after")
+    >>> figure_description(figure)
+    'Smoothing: before and after'
+    """
+    parts = [figure.get_suptitle()]
+    if not parts[0]:
+        parts = [ax.get_title(loc) for ax in figure.axes for loc in ("left", "center", "right")]
+    if not any(parts):
+        parts = [label for ax in figure.axes for label in (ax.get_xlabel(), ax.get_ylabel())]
+    words = "; ".join(dict.fromkeys(" ".join(p.split()) for p in parts if p.strip()))
+    if not words:
+        count = len(figure.axes)
+        words = f"A figure with {count} panel{'s' * (count != 1)}"
+    return words if len(words) <= ALT_LENGTH else words[: ALT_LENGTH - 1] + "…"
+
+
 def figure_png(figure, dpi: int = 90) -> bytes:
     """The figure rendered as PNG bytes (works without pyplot), cropped to what is drawn.
 
@@ -775,6 +808,18 @@ class ShownFigure(matplotlib.figure.Figure):
 
     def _repr_png_(self) -> bytes:
         return figure_png(self, dpi=self.dpi)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """No data of its own (``_repr_png_`` and the text form still make the picture), only the PNG's
+        metadata: ``alt``, the figure's :func:`figure_description`, which HTML exports (slides) show as
+        the image's alternative text.
+
+        >>> figure = ShownFigure(figsize=(2, 1))
+        >>> _ = figure.suptitle("a title")
+        >>> figure._repr_mimebundle_()
+        ({}, {'image/png': {'alt': 'a title'}})
+        """
+        return {}, {"image/png": {"alt": figure_description(self)}}
 
     def __repr__(self) -> str:
         return matplotlib.figure.Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
