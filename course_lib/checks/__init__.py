@@ -14,5 +14,10 @@ One module per lesson; `core` holds the machinery.
 """
 from course_lib.checks.core import CheckFailed
 from course_lib.checks.conv1d import check_conv1d, check_output_length, check_same_padding
+from course_lib.checks.conv2d import check_conv2d, check_conv2d_params, check_receptive_field
+from course_lib.checks.conv3d import check_conv3d, check_frames_to_clip, check_per_frame_conv2d
+from course_lib.checks.convnd import check_conv4d_by_conv3d, check_conv_output_shape, check_convnd
+from course_lib.checks.vectorising import check_conv2d_im2col, check_im2col, check_im2col_bytes
+from course_lib.checks.grouped import check_depthwise_conv2d, check_depthwise_separable_conv2d, check_separable_params
 
-__all__ = ["CheckFailed", "check_conv1d", "check_output_length", "check_same_padding"]
+__all__ = [name for name in dir() if name.startswith("check_")] + ["CheckFailed"]

@@ -19,6 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+# Torch's kernels for the 'meta' device (check_device's stand-in for a GPU) import torch._dynamo on first use: about
+# 2 s, more on a busy machine. Pay it once here, when the checks are imported, not inside the first graded cell
+# (grading gives each cell a time limit).
+_ = torch.empty(1, device="meta") + 1
+
 ATOL = 1e-10  # float64 comparisons: the course's loops agree with torch to ~1e-15
 RTOL = 1e-10
 

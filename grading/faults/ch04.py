@@ -1,0 +1,62 @@
+"""Faulty submissions for 04_convnd."""
+from grading.faults import Fault
+
+A = "04_convnd"
+SIZES = "(i + 2 * p - d * (k - 1) - 1) // s + 1"
+ZEROS = "x.new_zeros(x.shape[0], weight.shape[0], *out_size)"
+FAULTS = [
+    Fault(A, "untouched-04", kind="untouched",
+          loses=("test_conv_output_shape", "test_convnd_loops", "test_conv4d_by_conv3d"), says="is not written yet"),
+    # conv_output_shape
+    Fault(A, "shape-off-by-one-04", "conv_output_shape", ((SIZES, "(i + 2 * p - d * (k - 1) - 1) // s"),),
+          loses=("test_conv_output_shape",), says="a missing + 1"),
+    Fault(A, "shape-round-up-04", "conv_output_shape", ((SIZES, "-(-(i + 2 * p - d * (k - 1) - 1) // s) + 1"),),
+          loses=("test_conv_output_shape",), says="rounding up instead of down"),
+    Fault(A, "shape-padding-once-04", "conv_output_shape", ((SIZES, "(i + p - d * (k - 1) - 1) // s + 1"),),
+          loses=("test_conv_output_shape",), says="padding counted once"),
+    Fault(A, "shape-no-dilation-04", "conv_output_shape", ((SIZES, "(i + 2 * p - (k - 1) - 1) // s + 1"),),
+          loses=("test_conv_output_shape",), says="dilation left out"),
+    Fault(A, "shape-c-in-04", "conv_output_shape", (("(weight_shape[0],)", "(input_shape[-n - 1],)"),),
+          loses=("test_conv_output_shape",), says="the input's channel count kept"),
+    Fault(A, "shape-batch-always-04", "conv_output_shape", (("tuple(input_shape[:-n - 1])", "(input_shape[0],)"),),
+          loses=("test_conv_output_shape",), says="a batch axis for an unbatched input"),
+    # convnd_loops
+    Fault(A, "nd-flipped-kernel-04", "convnd_loops", (("* weight[co])", "* weight[co].flip(list(range(1, n + 1))))"),),
+          loses=("test_convnd_loops",), says="a flipped kernel"),
+    Fault(A, "nd-no-bias-04", "convnd_loops", (("out += bias.view(-1, *[1] * n)", "pass"),),
+          loses=("test_convnd_loops",), says="a missing bias"),
+    Fault(A, "nd-bias-axis-04", "convnd_loops", (("out += bias.view(-1, *[1] * n)", "out = out + bias"),),
+          loses=("test_convnd_loops",), says="a bias added along the wrong axis"),
+    Fault(A, "nd-padding-one-side-04", "convnd_loops",
+          (("[p for p in reversed(padding) for _ in (0, 1)]", "[v for p in reversed(padding) for v in (0, 2 * p)]"),),
+          loses=("test_convnd_loops",), says="all the padding on one side"),
+    Fault(A, "nd-pad-order-04", "convnd_loops",
+          (("[p for p in reversed(padding) for _ in (0, 1)]", "[p for p in padding for _ in (0, 1)]"),),
+          loses=("test_convnd_loops",), says="a per-axis tuple read in the wrong order"),
+    Fault(A, "nd-unbatched-04", "convnd_loops", (("    if unbatched:\n        x = x[None]\n", ""),),
+          loses=("test_convnd_loops",), says="unbatched"),
+    Fault(A, "nd-dtype-04", "convnd_loops",
+          ((ZEROS, "torch.zeros(x.shape[0], weight.shape[0], *out_size, dtype=torch.float64)"),),
+          loses=("test_convnd_loops",), says="dtype"),
+    Fault(A, "nd-device-04", "convnd_loops",
+          ((ZEROS, "torch.zeros(x.shape[0], weight.shape[0], *out_size, dtype=x.dtype)"),),
+          loses=("test_convnd_loops",), says="input's device"),
+    Fault(A, "nd-calls-torch-04", "convnd_loops",
+          (("    n = weight.dim() - 2\n",
+            "    n = weight.dim() - 2\n    if n <= 3:\n        return (F.conv1d, F.conv2d, F.conv3d)[n - 1](x, weight, bias, stride, padding)\n"),),
+          loses=("test_convnd_loops",), says="calls F.conv1d"),
+    # conv4d_by_conv3d
+    Fault(A, "4d-time-flipped-04", "conv4d_by_conv3d", (("weight[:, :, j]", "weight[:, :, k_t - 1 - j]"),),
+          loses=("test_conv4d_by_conv3d",), says="the kernel flipped along T"),
+    Fault(A, "4d-bias-every-term-04", "conv4d_by_conv3d",
+          (("F.conv3d(x[:, :, t + j], weight[:, :, j])", "F.conv3d(x[:, :, t + j], weight[:, :, j], bias)"),
+           ("    return out if bias is None else out + bias.view(-1, 1, 1, 1, 1)", "    return out")),
+          loses=("test_conv4d_by_conv3d",), says="the bias added in every F.conv3d call"),
+    Fault(A, "4d-no-bias-04", "conv4d_by_conv3d",
+          (("    return out if bias is None else out + bias.view(-1, 1, 1, 1, 1)", "    return out"),),
+          loses=("test_conv4d_by_conv3d",), says="a missing bias"),
+    Fault(A, "4d-one-step-short-04", "conv4d_by_conv3d", (("t_out = x.shape[2] - k_t + 1", "t_out = x.shape[2] - k_t"),),
+          loses=("test_conv4d_by_conv3d",), says="a missing + 1"),
+    Fault(A, "4d-stacked-on-channels-04", "conv4d_by_conv3d", (("torch.stack(steps, dim=2)", "torch.stack(steps, dim=1)"),),
+          loses=("test_conv4d_by_conv3d",), says="the time steps stacked on the channel axis"),
+]
