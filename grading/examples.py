@@ -2,8 +2,9 @@
 
 A submission is what a student hands in: the released exercise (exercises/) with each solution cell filled in.
 Here it is filled with the solution's code (the lines between ### BEGIN SOLUTION / ### END SOLUTION, markers
-dropped), then the fault (grading/faults) is planted. Each assignment also gets a full-marks student,
-`solution-<assignment>`.
+dropped), then the fault (grading/faults) is planted. The students are `solution-<assignment>` (full marks) and
+the faults of `grading.faults.EXAMPLES` (every kind of diagnosis once; all faults run in-process in
+tests/test_exercise_checks.py).
 
     python -m grading.examples            # rewrite submitted/ from exercises/, solutions/ and grading/faults
 """
@@ -16,7 +17,7 @@ import shutil
 
 import nbformat
 
-from grading.faults import ALL, Fault
+from grading.faults import EXAMPLES, Fault
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
@@ -78,7 +79,7 @@ def assignments(root: pathlib.Path = ROOT) -> list[str]:
     return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def write(root: pathlib.Path = ROOT, out: pathlib.Path | None = None, faults=ALL) -> list[tuple[str, str]]:
+def write(root: pathlib.Path = ROOT, out: pathlib.Path | None = None, faults=EXAMPLES) -> list[tuple[str, str]]:
     """Write every example submission under `out` (default: root/submitted, emptied first); returns (student, assignment)."""
     out = root / "submitted" if out is None else out
     if out.exists():

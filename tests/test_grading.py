@@ -1,7 +1,9 @@
 """Autograding end to end with nbgrader (`make exercises`, `make grade`), in a copy of the course.
 
-One run grades every example submission (grading/examples.py: a full-marks student per assignment and one student
-per planted fault in grading/faults); the tests then read the gradebook, the graded notebooks and the feedback.
+One run grades every example submission (grading/examples.py: a full-marks student per assignment and the planted
+faults of grading.faults.EXAMPLES: untouched exercises, deleted and edited test cells, an infinite loop, and each kind
+of diagnosis once); the tests then read the gradebook, the graded notebooks and the feedback. Every other planted
+fault runs in-process in tests/test_exercise_checks.py.
 """
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ import nbformat
 import pytest
 
 from grading import examples, grade
-from grading.faults import ALL
+from grading.faults import EXAMPLES
 
 pytestmark = pytest.mark.nbgrader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-STUDENTS = [f"solution-{a}" for a in examples.assignments(ROOT)] + [f.student for f in ALL]
+STUDENTS = [f"solution-{a}" for a in examples.assignments(ROOT)] + [f.student for f in EXAMPLES]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def test_the_solution_scores_full_marks(course, scores, assignment):
         assert scores[student, gid][0] == scores[student, gid][1], f"{gid}: {error_text(cell)}"
 
 
-@pytest.mark.parametrize("fault", ALL, ids=[f.student for f in ALL])
+@pytest.mark.parametrize("fault", EXAMPLES, ids=[f.student for f in EXAMPLES])
 def test_a_faulty_submission_loses_exactly_its_points_and_gets_its_explanation(course, scores, fault):
     cells = dict(graded_cells(course, fault.student))
     assert set(fault.loses) <= set(cells), f"unknown cells in loses: {set(fault.loses) - set(cells)}"
@@ -91,13 +93,13 @@ def test_a_faulty_submission_loses_exactly_its_points_and_gets_its_explanation(c
 
 
 def test_an_untouched_exercise_fails_with_not_written_yet_not_a_crash(course):
-    for fault in [f for f in ALL if f.kind == "untouched"]:
+    for fault in [f for f in EXAMPLES if f.kind == "untouched"]:
         for gid, cell in graded_cells(course, fault.student):
             assert error_text(cell).startswith("CheckFailed: ") and "is not written yet" in error_text(cell), gid
 
 
 def test_a_restored_test_cell_says_so_in_the_feedback(course):
-    for fault in [f for f in ALL if f.kind in ("edit_test", "delete_test")]:
+    for fault in [f for f in EXAMPLES if f.kind in ("edit_test", "delete_test")]:
         html = "".join(p.read_text() for p in (course / "grading" / "feedback" / fault.student).rglob("*.html"))
         expected = "The grader restored this test cell" if fault.kind == "edit_test" else "It was added back by nbgrader"
         assert expected in html, fault.student

@@ -19,5 +19,8 @@ from course_lib.checks.conv3d import check_conv3d, check_frames_to_clip, check_p
 from course_lib.checks.convnd import check_conv4d_by_conv3d, check_conv_output_shape, check_convnd
 from course_lib.checks.vectorising import check_conv2d_im2col, check_im2col, check_im2col_bytes
 from course_lib.checks.grouped import check_depthwise_conv2d, check_depthwise_separable_conv2d, check_separable_params
+from course_lib.checks.transposed import (check_conv_transpose1d_scatter, check_conv_transpose1d_zero_insertion,
+                                          check_conv_transpose_output_length)
+from course_lib.checks.upsampling import check_source_coordinates, check_upsample_bilinear2d, check_upsample_linear1d
 
 __all__ = [name for name in dir() if name.startswith("check_")] + ["CheckFailed"]

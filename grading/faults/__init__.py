@@ -40,3 +40,17 @@ def _load() -> list[Fault]:
 
 
 ALL = _load()
+
+# The students of submitted/ besides the full-marks ones: every fault that is not an ordinary mistake (untouched,
+# deleted or edited test cells, an infinite loop), and one ordinary mistake for each kind of diagnosis the checks
+# make. `make grade` grades them through nbgrader (tests/test_grading.py too); every fault in ALL, these included,
+# is also run in-process by tests/test_exercise_checks.py.
+ROUND_TRIP = {
+    "flipped-kernel-01", "off-by-one-01", "same-side-01", "infinite-loop-01",  # flipped kernel, size, 'same' side, timeout
+    "no-bias-02", "bias-axis-03",                                             # missing / mis-broadcast bias
+    "groups-modulo-02", "channels-mixed-06",                                  # channels mixed across groups
+    "swapped-weight-07", "align-corners-08",                                  # transposed weight layout, align_corners
+    "calls-torch-02", "calls-unfold-05",                                      # a "naive" task calling torch
+    "nd-dtype-04", "device-05", "unbatched-06",                               # dtype, device, unbatched input
+}
+EXAMPLES = [f for f in ALL if f.kind != "mistake" or f.student in ROUND_TRIP]
