@@ -20,12 +20,21 @@ then it fails, so a missing browser can never turn CI green by skipping. Use it 
             assert blocked == [] and errors == []
 
 The environment variable ``CHROMIUM`` names another Chromium binary (``CHROMIUM=/nonexistent`` shows the skip).
+`jupyterlab` serves a folder (a temporary copy of the course's notebooks) with JupyterLab on 127.0.0.1, offline.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import pathlib
+import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -149,3 +158,59 @@ def console_errors(page) -> list[str]:
     page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
     return errors
+
+
+# ----------------------------------------------------------------------------
+# JupyterLab on 127.0.0.1, as `make lab` starts it, kept off the network
+# ----------------------------------------------------------------------------
+
+OFFLINE = [  # what `make lab` does not pass: keep the test's JupyterLab from reaching the network
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.extension_manager=readonly",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def printed_url(log: pathlib.Path) -> str | None:
+    """The URL with its token that JupyterLab prints for the user to open, as `make lab` shows it."""
+    found = re.search(r"http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+", log.read_text())
+    return found and found.group(0)
+
+
+@contextlib.contextmanager
+def jupyterlab(home: pathlib.Path, open_path: str, start_s: float = 60) -> Iterator[str]:
+    """Serve the folder ``home`` (a temporary copy: autosave writes there) with JupyterLab on 127.0.0.1, with
+    `make lab`'s command line, :data:`OFFLINE`, no news toast and ``window.jupyterapp`` exposed; yields the URL it
+    prints, which opens ``open_path`` (relative to ``home``). Fails the test when no URL comes within ``start_s``."""
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)  # no "get notified about Jupyter news?" toast over the notebook
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    command = [
+        sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", "--no-browser", f"--port={free_port()}",
+        f"--LabApp.default_url=/lab/tree/{open_path}", f"--ServerApp.root_dir={home}",
+        "--LabApp.expose_app_in_browser=True", *OFFLINE,
+    ] + (["--allow-root"] if os.geteuid() == 0 else [])
+    log_path = home / "lab.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + start_s
+            while (url := printed_url(log_path)) is None:
+                if server.poll() is not None:
+                    pytest.fail(f"jupyter lab exited early:\n{log_path.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab printed no URL within {start_s} s:\n{log_path.read_text()}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()  # it shuts its kernels down
+            server.wait(timeout=30)

@@ -23,13 +23,10 @@ import os
 import pathlib
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 
 import pytest
-from browser_support import console_errors, guard_network, launch, require_browser
+from browser_support import console_errors, guard_network, jupyterlab, launch, require_browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 START = "notebooks/00_start_here.ipynb"
@@ -37,12 +34,6 @@ REACTION_LIMIT_S = 5.0
 """Most seconds from releasing the slider (or the key) until the widget shows the new index, text and picture."""
 LAB_START_S = 60
 VIEWPORT = {"width": 1400, "height": 900}
-
-OFFLINE = [  # what `make lab` does not pass: keep the test's JupyterLab from reaching the network
-    "--LabApp.news_url=None",
-    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    "--LabApp.extension_manager=readonly",
-]
 
 
 # ----------------------------------------------------------------------------
@@ -138,18 +129,6 @@ def test_cells_needed_follows_the_names_read():
 # ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def printed_url(log: pathlib.Path) -> str | None:
-    """The URL with its token that JupyterLab prints for the user to open, as `make lab` shows it."""
-    found = re.search(r"http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+", log.read_text())
-    return found and found.group(0)
-
-
 def browser_fixtures(request, *names):
     """The named fixtures, set up inside the test: a missing browser then skips the test, or under REQUIRE_BROWSER=1
     fails it (a fixture that fails at setup would be reported as an error instead)."""
@@ -180,31 +159,8 @@ def lab(browser, tmp_path_factory):
     """JupyterLab as `make lab` starts it, serving a temporary copy of notebooks/; yields the URL it prints."""
     home = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)  # no "get notified about Jupyter news?" toast over the notebook
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
-    command = [
-        sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", "--no-browser", f"--port={free_port()}",
-        f"--LabApp.default_url=/lab/tree/{START}", f"--ServerApp.root_dir={home}",
-        "--LabApp.expose_app_in_browser=True", *OFFLINE,
-    ] + (["--allow-root"] if os.geteuid() == 0 else [])
-    log_path = home / "lab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + LAB_START_S
-            while (url := printed_url(log_path)) is None:
-                if server.poll() is not None:
-                    pytest.fail(f"jupyter lab exited early:\n{log_path.read_text()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab printed no URL within {LAB_START_S} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()  # it shuts its kernels down
-            server.wait(timeout=30)
+    with jupyterlab(home, START, LAB_START_S) as url:
+        yield url
 
 
 @pytest.fixture

@@ -35,6 +35,28 @@ class CheckFailed(AssertionError):
     """
 
 
+def _show_check_failures_briefly() -> None:
+    """In Jupyter, show a CheckFailed as its message alone: the explanation is the message, and the traceback through
+    the checks' own code (25 lines) would only push it off the screen. Other exceptions keep IPython's traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def show(shell, etype, value, tb, tb_offset=None):
+        lines = [f"\x1b[0;31mCheckFailed\x1b[0m: {value}"]
+        shell._showtraceback(etype, value, lines)  # IPython leaves the display to the handler (run_code ignores its result)
+        return lines
+
+    shell.set_custom_exc((CheckFailed,), show)
+
+
+_show_check_failures_briefly()
+
+
 @dataclasses.dataclass
 class Case:
     """One call of the learner's function.
