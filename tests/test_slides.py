@@ -57,7 +57,7 @@ def _has_widgets(nb) -> bool:
 
 
 NOTES_LESSON = "zz_notes_check"
-"""A two-slide notebook with a speaker-notes cell, built with the lessons (no lesson has notes yet)."""
+"""A two-slide notebook with a speaker-notes cell, built with the lessons."""
 
 
 def _write_notes_notebook(folder: Path) -> Path:
@@ -230,6 +230,10 @@ def test_deck_opens_offline_and_every_part_renders(open_deck, name):
     assert total > 1, f"{name}: {total} slide(s)"
     title = build_script.lesson_title(nb)
     assert title and title.casefold() in _visible_text(deck).casefold(), f"{name}: the first slide lacks {title!r}"
+    # The lesson's notes cells are the speaker notes of the slide they follow (the title slide's, in every lesson).
+    for cell in (c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"):
+        assert cell.source.split(":")[0] in page.evaluate("Reveal.getSlideNotes(Reveal.getSlide(0)) || ''"), name
+    assert any(c.metadata.get("slideshow", {}).get("slide_type") == "notes" for c in nb.cells), f"{name}: no notes"
     assert_not_blank(deck.screenshot(f"{name}_first"), f"{name}: first slide")
     before = page.evaluate("JSON.stringify(Reveal.getIndices())")
     page.keyboard.press("ArrowRight")
