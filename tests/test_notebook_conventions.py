@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb")) + sorted((ROOT / "solutions").glob("*/*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 
 
@@ -16,7 +18,7 @@ def test_every_cell_has_slide_metadata(path):
     assert not missing, f"cells without a slide type: {missing}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + EXERCISES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_lesson_links_a_file_that_does_not_exist(path):
     for i, cell in enumerate(json.loads(path.read_text())["cells"]):
         if cell["cell_type"] != "markdown":
@@ -33,6 +35,12 @@ def test_stored_executed_in_order(path):
     counts = [c["execution_count"] for c in cells]
     assert all(n is not None for n in counts), "some code cells were never run"
     assert counts == sorted(counts) and len(set(counts)) == len(counts), "cells were not run once, top to bottom"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:9], ids=lambda p: p.name)
+def test_lessons_01_to_08_link_their_exercise_notebook(path):
+    target = f"../exercises/{path.stem}/{path.stem}_exercises.ipynb"
+    assert f"]({target})" in path.read_text(), f"{path.name} does not link {target}"
 
 
 def test_the_chapter_map_is_complete():
