@@ -18,6 +18,7 @@ import shutil
 import nbformat
 
 from grading.faults import EXAMPLES, Fault
+from grading.grade import assignments
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
@@ -73,10 +74,6 @@ def plant(fault: Fault, release, solution) -> nbformat.NotebookNode:
 
 def notebooks(root: pathlib.Path, assignment: str) -> list[pathlib.Path]:
     return sorted((root / "solutions" / assignment).glob("*.ipynb"))
-
-
-def assignments(root: pathlib.Path = ROOT) -> list[str]:
-    return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
 def write(root: pathlib.Path = ROOT, out: pathlib.Path | None = None, faults=EXAMPLES) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ def nbgrader(*arguments: str, root: pathlib.Path = ROOT, log_level: str = "WARN"
 
 
 def assignments(root: pathlib.Path = ROOT) -> list[str]:
+    """The assignments: the folders of solutions/ that hold a notebook."""
     return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Callable
 
 import matplotlib
+import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
@@ -140,3 +141,18 @@ def pytest_runtest_setup(item):
 
         if (reason := nbgrader_skip_reason()) is not None:
             pytest.skip(reason)
+
+
+# The browser tests' Chromium (tests/browser_support.py): one per test module; without it the test skips, or fails
+# under REQUIRE_BROWSER=1.
+@pytest.fixture(scope="module")
+def browser():
+    from browser_support import launch, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

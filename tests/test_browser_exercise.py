@@ -22,8 +22,8 @@ import time
 
 import pytest
 from browser_support import jupyterlab
-from test_browser_lab import (  # noqa: F401 (browser, new_page and shots are fixtures)
-    LAB_START_S, ROOT, browser, browser_fixtures, new_page, shots,
+from test_browser_lab import (  # noqa: F401 (new_page and shots are fixtures)
+    LAB_START_S, ROOT, browser_fixtures, new_page, shots,
 )
 
 EXERCISE = "exercises/01_conv1d/01_conv1d_exercises.ipynb"

@@ -11,7 +11,7 @@ on it, and checks that within
 REACTION_LIMIT_S the slider's readout shows the new index, the widget's text follows and its picture is a new
 PNG. Every page may reach only 127.0.0.1 and must log no console error.
 
-Screenshots go to $BROWSER_SHOTS when set (e.g. BROWSER_SHOTS=/tmp/lab_shots), else to pytest's temporary
+Screenshots go to $BROWSER_SHOTS when set (e.g. BROWSER_SHOTS=build/lab_shots), else to pytest's temporary
 directory. Without Chromium or Playwright these tests skip, unless REQUIRE_BROWSER=1 (CI): then they fail.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ import shutil
 import time
 
 import pytest
-from browser_support import console_errors, guard_network, jupyterlab, launch, require_browser
+from browser_support import console_errors, guard_network, jupyterlab, require_browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 START = "notebooks/00_start_here.ipynb"
@@ -134,17 +134,6 @@ def browser_fixtures(request, *names):
     fails it (a fixture that fails at setup would be reported as an error instead)."""
     require_browser()
     return [request.getfixturevalue(name) for name in names]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from grading.faults import EXAMPLES
 pytestmark = pytest.mark.nbgrader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-STUDENTS = [f"solution-{a}" for a in examples.assignments(ROOT)] + [f.student for f in EXAMPLES]
+STUDENTS = [f"solution-{a}" for a in grade.assignments(ROOT)] + [f.student for f in EXAMPLES]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def error_text(cell) -> str:
     return "\n".join(f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", []) if o.output_type == "error")
 
 
-@pytest.mark.parametrize("assignment", examples.assignments(ROOT))
+@pytest.mark.parametrize("assignment", grade.assignments(ROOT))
 def test_the_solution_scores_full_marks(course, scores, assignment):
     student = f"solution-{assignment}"
     cells = list(graded_cells(course, student))

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from browser_support import browser_required, console_errors, guard_network, launch, require_browser
+from browser_support import browser_required, console_errors, guard_network, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "slides" / "build.py"
@@ -133,17 +133,6 @@ def server(decks):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 class Deck:

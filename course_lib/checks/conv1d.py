@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import CONVOLUTIONS, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 LENGTH_RULE = "L_out = floor((L + 2·padding − dilation·(k − 1) − 1) / stride) + 1"
 
@@ -54,25 +55,13 @@ def _conv(case: Case, weight=None, bias="given") -> torch.Tensor:
     return F.conv1d(x, w, b, **case.kwargs)
 
 
-def _if_bias(compute):
-    return lambda case: None if case.args[2] is None else compute(case)
-
-
-def _bias_on_last_axis(case: Case):
-    out = _conv(case, bias=None)
-    b = case.args[2]
-    if b is None or out.shape[-1] != b.shape[0]:
-        return None
-    return out + b
-
-
 CONV_MISTAKES = [
     Mistake("a flipped kernel (a true convolution)", lambda case: _conv(case, weight=case.args[1].flip(-1)),
             "PyTorch's conv1d does not flip the kernel: output[i] = Σ_j x[i·stride + j·dilation] · w[j] "
             "(a cross-correlation). Index the kernel with j, not k − 1 − j."),
-    Mistake("a missing bias", _if_bias(lambda case: _conv(case, bias=None)),
+    Mistake("a missing bias", without_bias(_conv),
             "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis,
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
             "the bias has one value per output channel: add bias[co] to out[n, co, :], e.g. `out + bias[:, None]`, "
             "not `out + bias` (which lines bias up with the positions)."),
 ]

@@ -7,7 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course_lib.checks.core import CONVOLUTIONS, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 SIZE_RULE = "H_out = floor((H + 2·padding_h − dilation_h·(kh − 1) − 1) / stride_h) + 1, and the same for W"
 GROUPS_RULE = ("output channel co belongs to group co // (C_out // groups) and reads only that group's input "
@@ -58,21 +59,9 @@ def _conv(case: Case, weight=None, bias="given", x=None, **changes) -> torch.Ten
     return torch_conv(x, w, b, **{**case.kwargs, **changes})
 
 
-def _if_bias(compute):
-    return lambda case: None if case.args[2] is None else compute(case)
-
-
 def _flipped(case: Case):
     w = case.args[1]
     return _conv(case, weight=w.flip(list(range(2, w.dim()))))
-
-
-def _bias_on_last_axis(case: Case):
-    out = _conv(case, bias=None)
-    b = case.args[2]
-    if b is None or out.shape[-1] != b.shape[0]:
-        return None
-    return out + b
 
 
 def _groups_by_modulo(case: Case):
@@ -119,9 +108,9 @@ CONV_MISTAKES = [
             "(a cross-correlation). Index the kernel with u, v, not kh − 1 − u, kw − 1 − v."),
     Mistake("channels mixed across groups", _groups_by_modulo,
             f"{GROUPS_RULE}. Using co % groups picks the wrong group; this shows only when groups > 1."),
-    Mistake("a missing bias", _if_bias(lambda case: _conv(case, bias=None)),
+    Mistake("a missing bias", without_bias(_conv),
             "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis,
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
             "the bias has one value per output channel: add bias[co] to out[n, co], e.g. `out + bias[:, None, None]`, "
             "not `out + bias` (which lines the bias up with the columns)."),
     Mistake("all the padding on one side", _padded_at_the_end,

@@ -4,9 +4,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.conv2d import (_bias_on_last_axis, _conv, _flipped, _if_bias, _pair, _padded_at_the_end,
+from course_lib.checks.conv2d import (_conv, _flipped, _pair, _padded_at_the_end,
                                       _pairs_swapped)
-from course_lib.checks.core import CONVOLUTIONS, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 SIZE_RULE = "D_out = floor((D + 2·padding_d − kd) / stride_d) + 1, and the same for H and W"
 
@@ -14,9 +15,9 @@ CONV3D_MISTAKES = [
     Mistake("a flipped kernel (a true convolution)", _flipped,
             "PyTorch's conv3d does not flip the kernel: out[d, i, j] = Σ x[d·sd + a, i·sh + u, j·sw + v] · w[a, u, v] "
             "(a cross-correlation). Index the kernel with a, u, v, not kd − 1 − a, …"),
-    Mistake("a missing bias", _if_bias(lambda case: _conv(case, bias=None)),
+    Mistake("a missing bias", without_bias(_conv),
             "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis,
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
             "the bias has one value per output channel: add bias[co] to out[n, co], e.g. "
             "`out + bias[:, None, None, None]`, not `out + bias` (which lines the bias up with the W axis)."),
     Mistake("all the padding on one side", _padded_at_the_end,
@@ -168,8 +169,8 @@ PER_FRAME_MISTAKES = [
     Mistake("time folded into the batch by reshape alone", _folded_by_reshape,
             "`video.reshape(N * T, C, H, W)` mixes channels and frames, because C comes before T in memory: "
             "move T next to N first (`video.transpose(1, 2)`), then reshape; undo both at the end."),
-    Mistake("a missing bias", _if_bias(lambda case: _per_frame_reference(Case("", case.args[:2] + (None,),
-                                                                               case.kwargs))),
+    Mistake("a missing bias",
+            without_bias(lambda case, bias: _per_frame_reference(Case("", case.args[:2] + (None,), case.kwargs))),
             "pass the bias to F.conv2d for every frame (or add bias[co] to every position of output channel co)."),
     Mistake("padding along time too", _time_padded,
             "padding is for H and W only: a per-frame conv2d adds no frames. (F.conv3d with an int padding would pad "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from course_lib.checks.conv2d import (_bias_on_last_axis, _conv, _flipped, _if_bias, _padded_at_the_end,
+from course_lib.checks.conv2d import (_conv, _flipped, _padded_at_the_end,
                                       _pairs_swapped, _per_axis, torch_conv)
-from course_lib.checks.core import CONVOLUTIONS, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 SIZE_RULE = "o = floor((i + 2p − d·(k − 1) − 1) / s) + 1 on every sliding axis"
 
@@ -95,9 +96,9 @@ CONVND_MISTAKES = [
     Mistake("a flipped kernel (a true convolution)", _flipped,
             "PyTorch does not flip the kernel: out[o1, …, on] = Σ x[o1·s1 + k1, …, on·sn + kn] · w[k1, …, kn] "
             "(a cross-correlation). Index the kernel with the offsets as they are."),
-    Mistake("a missing bias", _if_bias(lambda case: _conv(case, bias=None)),
+    Mistake("a missing bias", without_bias(_conv),
             "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis,
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
             "the bias has one value per output channel: add `bias.view(-1, *[1] * n)` (C_out, 1, …, 1), "
             "not `bias` (which lines the bias up with the last axis)."),
     Mistake("all the padding on one side", _padded_at_the_end,
@@ -181,7 +182,7 @@ CONV4D_MISTAKES = [
     Mistake("the bias added in every F.conv3d call", _bias_in_every_term,
             "each output step is a sum of kT F.conv3d terms; passing the bias to each adds it kT times. Add it "
             "once, to the sum."),
-    Mistake("a missing bias", _if_bias(lambda case: torch_conv(case.args[0], case.args[1])),
+    Mistake("a missing bias", without_bias(lambda case, bias: torch_conv(case.args[0], case.args[1])),
             "add bias[co] to every position of output channel co: `out + bias.view(-1, 1, 1, 1, 1)`."),
     Mistake("a missing + 1 (one time step short)", _one_step_short,
             "the kernel fits at T − kT + 1 time steps: t = 0 … T − kT."),

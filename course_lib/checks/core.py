@@ -85,6 +85,24 @@ class Mistake:
     explain: str
 
 
+def without_bias(compute: Callable, bias_index: int = 2) -> Callable[[Case], Any]:
+    """The "missing bias" mistake: what code that forgets the bias returns, `compute(case, bias=None)`; None for a
+    case without a bias (`case.args[bias_index]`), where forgetting it makes no difference."""
+    return lambda case: None if case.args[bias_index] is None else compute(case, bias=None)
+
+
+def bias_on_last_axis(compute: Callable, bias_index: int = 2) -> Callable[[Case], Any]:
+    """The "bias along the wrong axis" mistake: `out + bias` lines the (C_out,) bias up with the LAST axis of
+    (N, C_out, …, W_out) instead of the channels. It only runs where that axis has C_out cells (else None)."""
+    def compute_mistake(case: Case):
+        bias = case.args[bias_index]
+        if bias is None:
+            return None
+        out = compute(case, bias=None)
+        return out + bias if out.shape[-1] == bias.shape[0] else None
+    return compute_mistake
+
+
 def _show(value) -> str:
     if isinstance(value, torch.Tensor):
         return f"tensor of shape {tuple(value.shape)} ({str(value.dtype).replace('torch.', '')}, {value.device.type})"
@@ -185,8 +203,9 @@ def same(got, expected, atol: float = ATOL, rtol: float = RTOL) -> bool:
                 and all(same(g, e, atol, rtol) for g, e in zip(got, expected)))
     if isinstance(expected, float):
         return isinstance(got, (int, float)) and not isinstance(got, bool) and abs(got - expected) <= atol
-    return type(got) is type(expected) and got == expected or (
-        isinstance(expected, int) and isinstance(got, int) and not isinstance(got, bool) and got == expected)
+    if isinstance(expected, int) and not isinstance(expected, bool):  # an int subclass counts, a bool does not
+        return isinstance(got, int) and not isinstance(got, bool) and got == expected
+    return type(got) is type(expected) and got == expected
 
 
 def tensor_problem(name: str, got, expected: torch.Tensor) -> str | None:

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_lib.checks.core import CONVOLUTIONS, Case, CheckFailed, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, Case, CheckFailed, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 from course_lib.checks.vectorising import blame_helper, on_cpu
 
 SIZE_RULE = "H_out = floor((H + 2·padding − (kh − 1) − 1) / stride) + 1, and the same for W_out"
@@ -39,16 +40,6 @@ def _one_kernel(case: Case):
     return None if w.shape[0] == 1 else _depthwise(case, weight=w[:1].expand(w.shape[0], -1, -1, -1))
 
 
-def _bias_on_last_axis(conv):
-    def compute(case: Case):
-        out = conv(case, bias=None)
-        b = case.args[-1]
-        if b is None or out.shape[-1] != b.shape[0]:
-            return None
-        return out + b
-    return compute
-
-
 DEPTHWISE_MISTAKES = [
     Mistake("channels mixed", _channels_mixed,
             "a depthwise convolution never mixes channels: output channel c is input channel c convolved with "
@@ -57,9 +48,9 @@ DEPTHWISE_MISTAKES = [
             "each channel has its own kernel: channel c uses weight[c, 0], not weight[0, 0]."),
     Mistake("a flipped kernel (a true convolution)", lambda case: _depthwise(case, weight=case.args[1].flip(-2, -1)),
             "PyTorch's conv2d does not flip the kernel (it is a cross-correlation): use weight[c, 0] as it is."),
-    Mistake("a missing bias", lambda case: None if case.args[2] is None else _depthwise(case, bias=None),
+    Mistake("a missing bias", without_bias(_depthwise),
             "add bias[c] to every output position of channel c."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis(_depthwise),
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_depthwise),
             "the bias has one value per channel: add it as `out + bias[:, None, None]` on the (N, C, H_out, W_out) "
             "result (plain `out + bias` lines it up with the last axis, the width)."),
 ]
@@ -155,9 +146,9 @@ SEPARABLE_MISTAKES = [
             "`bias` is the pointwise layer's: (C_out,), added after the 1×1 step, not to the depthwise output."),
     Mistake("padding applied in the pointwise step too", _padding_twice,
             "`padding` belongs to the depthwise k×k step only: a 1×1 convolution needs none, and keeps the size."),
-    Mistake("a missing bias", lambda case: None if case.args[3] is None else _block(case, bias=None),
+    Mistake("a missing bias", without_bias(_block, bias_index=3),
             "add bias[o] to every output position of output channel o, after the pointwise step."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis(_block),
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_block, bias_index=3),
             "the bias has one value per output channel: `out + bias[:, None, None]` on the (N, C_out, H, W) result."),
 ]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import CONVOLUTIONS, TRANSPOSED, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, TRANSPOSED, Case, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 LENGTH_RULE = "L_out = (L − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1"
 WEIGHT_LAYOUT = ("a transposed convolution's weight is (C_in, C_out, k), the other way round from conv1d's: input "
@@ -92,18 +93,6 @@ def _swapped_weight(case: Case):
     return _transposed(case, weight=swapped, bias=None if b is None else b[:c_in])
 
 
-def _if_bias(compute):
-    return lambda case: None if case.args[2] is None else compute(case)
-
-
-def _bias_on_last_axis(case: Case):
-    out = _transposed(case, bias=None)
-    b = case.args[2]
-    if b is None or out.shape[-1] != b.shape[0]:
-        return None
-    return out + b
-
-
 def _padding_not_cropped(case: Case):
     s = _settings(case)
     if s["padding"] == 0:
@@ -138,9 +127,9 @@ TRANSPOSE_MISTAKES = [
     Mistake("a flipped kernel", lambda case: _transposed(case, weight=case.args[1].flip(-1)),
             "input element i adds weight[ci, co, j] at output position i·stride + j·dilation (before cropping): "
             "the stamp is the kernel as it is, not reversed."),
-    Mistake("a missing bias", _if_bias(lambda case: _transposed(case, bias=None)),
+    Mistake("a missing bias", without_bias(_transposed),
             "add bias[co] once to every output position of output channel co (after all the stamps)."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis, BIAS_HINT),
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_transposed), BIAS_HINT),
     Mistake("padding not cropped", _padding_not_cropped,
             "in a transposed convolution `padding` REMOVES cells: scatter into the full output, then keep "
             "full[..., padding : padding + L_out]."),

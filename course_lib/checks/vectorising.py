@@ -8,7 +8,8 @@ import io
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, randn, run, seeded
+from course_lib.checks.core import (CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, bias_on_last_axis, randn, run, seeded,
+                                   without_bias)
 
 SIZE_RULE = "H_out = floor((H + 2·padding − dilation·(k − 1) − 1) / stride) + 1, and the same for W_out"
 ROW_ORDER = "(channel, kernel row, kernel column) order"
@@ -198,14 +199,6 @@ def _conv(case: Case, weight=None, bias="given") -> torch.Tensor:
     return F.conv2d(x, w, b, **case.kwargs)
 
 
-def _bias_on_last_axis(case: Case):
-    out = _conv(case, bias=None)
-    b = case.args[2]
-    if b is None or out.shape[-1] != b.shape[0]:
-        return None
-    return out + b
-
-
 def _weight_as(rearrange):
     """A mistake whose flattened weight is in another order: the convolution with the weight that order amounts to."""
     def compute(case: Case):
@@ -225,9 +218,9 @@ CONV_MISTAKES = [
     Mistake("the weight flattened with its kernel transposed", _weight_as(lambda w: w.transpose(2, 3)),
             f"row co of the flattened weight must list the kernel in the order of im2col's rows, {ROW_ORDER}: "
             f"plain `weight.reshape(C_out, -1)`, without swapping the kernel's rows and columns."),
-    Mistake("a missing bias", lambda case: None if case.args[2] is None else _conv(case, bias=None),
+    Mistake("a missing bias", without_bias(_conv),
             "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", _bias_on_last_axis,
+    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
             "the bias has one value per output channel: add it as `out + bias[:, None, None]` on the "
             "(N, C_out, H_out, W_out) result (plain `out + bias` lines it up with the last axis, the width)."),
 ]
