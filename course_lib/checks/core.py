@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+from course_lib.checks.record import Outcome, Recording, Replay
+
 # Torch's kernels for the 'meta' device (check_device's stand-in for a GPU) import torch._dynamo on first use: about
 # 2 s, more on a busy machine. Pay it once here, when the checks are imported, not inside the first graded cell
 # (grading gives each cell a time limit).
@@ -161,29 +163,55 @@ def check_callable(fn, name: str) -> None:
                           f"e.g. check({name}), without calling it.")
 
 
-def call(fn, name: str, case: Case, forbidden: dict | None = None, first: bool = False):
-    """Call the learner's function on `case`; turn a stub, a forbidden torch call or a crash into a CheckFailed."""
+def invoke(fn, case: Case, forbidden: dict | None = None) -> Outcome:
+    """Call the learner's function on `case` and write down what happened: the result or the exception, and the
+    forbidden torch functions it called. Nothing is judged here (see `judge`)."""
     with TorchCalls(forbidden or {}) as calls:
         try:
             result = fn(*case.args, **case.kwargs)
-        except NotImplementedError as error:
-            if not str(error):
-                raise not_written(name) from None
-            raise crashed(name, case, error) from None
-        except CheckFailed:
-            raise
+        except CheckFailed as error:  # the learner's function ran a check itself
+            return Outcome(error=("CheckFailed", str(error)), used=calls.used)
         except Exception as error:  # noqa: BLE001 - any crash of the learner's code is reported, with the case
-            raise crashed(name, case, error) from None
-    if calls.used:
-        raise CheckFailed(f"`{name}` calls {', '.join(calls.used)}: this task asks you to compute the result "
+            return Outcome(error=(type(error).__name__, str(error)), used=calls.used)
+    return Outcome(result=result, used=calls.used)
+
+
+def judge(name: str, case: Case, outcome: Outcome):
+    """The learner's result on `case`, or the CheckFailed its outcome deserves: a stub, a crash, a forbidden call."""
+    if outcome.error is not None:
+        kind, message = outcome.error
+        if kind == "NotImplementedError" and not message:
+            raise not_written(name)
+        if kind == "CheckFailed":
+            raise CheckFailed(message)
+        raise crashed(name, case, kind, message)
+    if outcome.used:
+        raise CheckFailed(f"`{name}` calls {', '.join(outcome.used)}: this task asks you to compute the result "
                           f"yourself (torch's function is only the reference the check compares with). "
                           f"Case: {name}({case.describe()}).")
-    return result
+    return outcome.result
 
 
-def crashed(name: str, case: Case, error: Exception) -> CheckFailed:
+NOT_RECORDED = ("the grader has no record of your function's result on this case: the check stopped before it "
+                "(the cell ran out of time, or the kernel stopped), or the cell changed how the checks run.")
+
+
+def call(fn, name: str, case: Case, forbidden: dict | None = None, recording: Recording | None = None):
+    """Call the learner's function on `case` (or, for a `Replay`, read what the sandbox recorded) and judge it."""
+    if isinstance(fn, Replay):
+        outcome = fn.next_outcome()
+        if outcome is None:
+            raise CheckFailed(f"`{name}`: {NOT_RECORDED}\nCase ({case.adds}): {name}({case.describe()})")
+    else:
+        outcome = invoke(fn, case, forbidden)
+    if recording is not None:
+        recording.add(outcome)
+    return judge(name, case, outcome)
+
+
+def crashed(name: str, case: Case, kind: str, message: str) -> CheckFailed:
     hint = f"\nHint: {case.hint}" if case.hint else ""
-    return CheckFailed(f"`{name}` raised {type(error).__name__}: {error}\n"
+    return CheckFailed(f"`{name}` raised {kind}: {message}\n"
                        f"on the case that adds {case.adds}: {name}({case.describe()}).{hint}")
 
 
@@ -239,16 +267,21 @@ def run(fn, name: str, cases: Sequence[Case], reference: Callable[[Case], Any], 
     the first mistake whose output matches the learner's; a wrong type, device or dtype; a wrong shape (with
     `shape_hint`); otherwise what the failing case adds, with its hint.
     """
-    check_callable(fn, name)
-    for case in cases:
-        if case.device_only:
-            check_device(fn, name, case, reference(case), forbidden)
-            continue
-        got = call(fn, name, case, forbidden)
-        expected = reference(case)
-        if same(got, expected):
-            continue
-        raise CheckFailed(explain(name, case, got, expected, mistakes, shape_hint))
+    if isinstance(fn, Replay):
+        if not fn.start(name):
+            raise CheckFailed(f"`{name}` was not checked: {NOT_RECORDED}")
+    else:
+        check_callable(fn, name)
+    with Recording(name) as recording:
+        for case in cases:
+            if case.device_only:
+                check_device(fn, name, case, reference(case), forbidden, recording)
+                continue
+            got = call(fn, name, case, forbidden, recording)
+            expected = reference(case)
+            if same(got, expected):
+                continue
+            raise CheckFailed(explain(name, case, got, expected, mistakes, shape_hint))
     ok(success or f"{name} agrees with torch on {len(cases)} cases")
 
 
@@ -256,14 +289,15 @@ DEVICE_FIX = ("Create new tensors on the input's device and with its dtype: `x.n
               "`torch.zeros(shape, dtype=x.dtype, device=x.device)`; then your function also runs on a GPU.")
 
 
-def check_device(fn, name: str, case: Case, expected: torch.Tensor, forbidden: dict | None) -> None:
+def check_device(fn, name: str, case: Case, expected: torch.Tensor, forbidden: dict | None,
+                 recording: Recording | None = None) -> None:
     """Run `fn` on tensors of the 'meta' device (shapes without data, so any machine can test device handling).
 
     Code that reads values into Python (`.item()`, `float(t)`, `if t > 0`) cannot run on 'meta'; such code is not
     checked here. Code that builds its result on the CPU whatever the input's device fails: that is the mistake.
     """
     try:
-        got = call(fn, name, case, forbidden)
+        got = call(fn, name, case, forbidden, recording)
     except CheckFailed as failure:
         text = str(failure)
         if "cannot be called on meta tensors" in text or "data-dependent" in text:

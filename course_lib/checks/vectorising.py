@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from course_lib.checks.core import (CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, bias_on_last_axis, randn, run, seeded,
                                    without_bias)
+from course_lib.checks.record import Replay
 
 SIZE_RULE = "H_out = floor((H + 2·padding − dilation·(k − 1) − 1) / stride) + 1, and the same for W_out"
 ROW_ORDER = "(channel, kernel row, kernel column) order"
@@ -32,9 +33,14 @@ def blame_helper(fn, name: str, helper: str, check_helper, failure: CheckFailed)
     >>> print(str(blame_helper(conv, "conv", "im2col", check_im2col, CheckFailed("conv is wrong")))[:94])
     `conv` calls your `im2col`, which does not pass its own check yet: fix `im2col` first (run its
     """
-    found = getattr(fn, "__globals__", {}).get(helper)
-    code = getattr(fn, "__code__", None)
-    if found is None or code is None or helper not in code.co_names:
+    if isinstance(fn, Replay):  # grading: the sandbox recorded the helper's check right after this one, if it ran
+        found = fn if fn.next_run_is(helper) else None
+    else:
+        found = getattr(fn, "__globals__", {}).get(helper)
+        code = getattr(fn, "__code__", None)
+        if code is None or helper not in code.co_names:
+            found = None
+    if found is None:
         return failure
     try:
         with contextlib.redirect_stdout(io.StringIO()):
