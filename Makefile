@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench instructor exercises examples grade slides clean
+.PHONY: lab test bench gpu-check instructor exercises examples grade slides clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -44,6 +44,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# On a machine with an NVIDIA GPU: the CUDA tests, make bench on CUDA, lesson 05 and the exercise checks on CUDA,
+# float32/TF32 errors, nearest-neighbour CPU vs CUDA; one Markdown report (see benchmarks/gpu_check.sh's header).
+# It makes .venv itself unless GPU_CHECK_ARGS names another Python (--python python3 --wheels DIR, where offline).
+gpu-check:
+	bash benchmarks/gpu_check.sh $(GPU_CHECK_ARGS)
 
 # For instructors: the grading stack (nbgrader 0.9.6) in .venv; later grading targets depend on $(INSTRUCTOR_STAMP).
 instructor: $(INSTRUCTOR_STAMP)

@@ -1,6 +1,7 @@
 """Time course_lib against torch, case by case, in a way a noisy machine cannot fool.
 
     make bench                      # or: python benchmarks/run.py [--threads 2] [--filter conv3d] [--rounds 5] [--markdown]
+                                    #     [--device all|cpu|cuda]
 
 For each case, torch's function and ours are timed in interleaved rounds in this
 one process (torch, ours, torch, ours, ...; each a torch.utils.benchmark
@@ -32,9 +33,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per case (default 5)")
     parser.add_argument("--min-run-time", type=float, default=0.3, help="seconds of timing per function and round")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--device", choices=["all", "cpu", "cuda"], default="all",
+                        help="all (default): the CPU, then CUDA when a GPU is present; or only one of them")
     opts = parser.parse_args()
+    if opts.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: no CUDA device here (torch.cuda.is_available() is False); "
+                     "use --device cpu, or run on a machine with an NVIDIA GPU")
     torch.set_num_threads(opts.threads)
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    devices = {"cpu": ["cpu"], "cuda": ["cuda"], "all": ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])}[opts.device]
     rows = []
     for device in devices:
         for case in CASES:
@@ -52,7 +58,10 @@ def main() -> None:
             if not opts.markdown:
                 print(f"{device:4} {case.name:52} torch {rows[-1][3]:8.2f} ms  {case.ours:10} {rows[-1][4]:8.2f} ms  "
                       f"ratio {ratio:5.2f} ({low:.2f}-{high:.2f})  target {target or '-'} {verdict}", flush=True)
-    env = timing.environment(devices[-1])
+    env = "; ".join(timing.environment(device) for device in devices)
+    if "cuda" in devices:  # cuDNN may run torch's float32 convolutions in TF32; ours are matmuls (TF32 off by default)
+        env += (f"; CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, TF32 for convolutions "
+                f"{torch.backends.cudnn.allow_tf32}, for matmul {torch.backends.cuda.matmul.allow_tf32}")
     if opts.markdown:
         print(f"{datetime.date.today()}, {env}, median of {opts.rounds} interleaved rounds\n")
         print("| device | case | ours | torch (ms) | ours (ms) | ratio (median) | min-max | target |")
