@@ -19,7 +19,8 @@ c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "grading", "gradebook.db")
+# timeout: several graders may write the gradebook at once (`make grade JOBS=n`); SQLite makes the others wait
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "grading", "gradebook.db") + "?timeout=120"
 
 # A cell may run this long when grading. The slowest solution cell takes about 3 s (the imports cell, torch's import
 # included); a learner's loops that are several times slower still pass, and an infinite loop is interrupted after
@@ -44,12 +45,20 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 import sys  # noqa: E402
 
 sys.path.insert(0, HERE)
-from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds,  # noqa: E402
-                                    GetGrades, OverwriteKernelspec)
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
+                                    ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteKernelspec, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 
+from grading.execute import SandboxedExecute  # noqa: E402
 from grading.restore import OverwriteCellsSayingSo  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCellsSayingSo,
                                       CheckCellMetadata]
+# Student code runs only in the sandbox (grading/sandbox.py: bubblewrap, no network, its own scratch folder, limits),
+# and each graded test cell is judged outside it (grading/execute.py, grading/judge.py): nbgrader's Execute is
+# replaced by SandboxedExecute; the rest is nbgrader's default list.
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.SandboxedExecute.status_directory = os.path.join(HERE, "grading", "run")
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
