@@ -691,17 +691,27 @@ def on_device(fn, device: str, counter: dict):
     return wrapped
 
 
-def device_checks(checks_module, device: str, counter: dict):
-    """A stand-in for `course_lib.checks` whose check_* functions call the learner's function through `on_device`."""
-    import types
+@contextlib.contextmanager
+def checks_on_device(device: str, counter: dict):
+    """While inside, every `course_lib.checks.check_*` hands the check the learner's function wrapped by `on_device`
+    (however a notebook reaches it: `checks.check_x(...)` or `from course_lib.checks import check_x`)."""
+    import course_lib.checks as checks
 
-    proxy = types.ModuleType("checks_on_device")
-    for name in dir(checks_module):
-        value = getattr(checks_module, name)
-        if name.startswith("check_") and callable(value):
-            value = functools.partial(lambda check, fn, *a, **k: check(on_device(fn, device, counter), *a, **k), value)
-        setattr(proxy, name, value)
-    return proxy
+    originals = {name: getattr(checks, name) for name in checks.__all__ if name.startswith("check_")}
+
+    def routed(check):
+        @functools.wraps(check)
+        def run(fn, *args, **kwargs):
+            return check(on_device(fn, device, counter), *args, **kwargs)
+        return run
+
+    try:
+        for name, check in originals.items():
+            setattr(checks, name, routed(check))
+        yield checks
+    finally:
+        for name, check in originals.items():
+            setattr(checks, name, check)
 
 
 def step_checks(device: str, artifacts: pathlib.Path) -> dict:
@@ -712,41 +722,31 @@ def step_checks(device: str, artifacts: pathlib.Path) -> dict:
     matplotlib.use("Agg")
     import nbformat
 
-    import course_lib.checks as real_checks
-
     rows, failures, total = [], [], {"calls": 0, "on_device": 0, "results_on_device": 0}
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         counter = {"calls": 0, "on_device": 0, "results_on_device": 0}
-        proxy = device_checks(real_checks, device, counter)
         namespace: dict = {"__name__": "__main__"}
         graded, passed = 0, 0
         start = time.perf_counter()
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type != "code":
-                continue
-            meta = cell.metadata.get("nbgrader", {})
-            for name, value in list(namespace.items()):  # route every check through the device
-                if value is real_checks:
-                    namespace[name] = proxy
-                elif name.startswith("check_") and getattr(proxy, name, None) is not None and value is getattr(real_checks, name, None):
-                    namespace[name] = getattr(proxy, name)
-            error = None
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    exec(compile(cell.source, f"<{path.name} {meta.get('grade_id')}>", "exec"), namespace)
-            except Exception as exception:  # noqa: BLE001 - a failing check cell is what this step looks for
-                error = exception
-            for name, value in list(namespace.items()):
-                if value is real_checks:
-                    namespace[name] = proxy
-            if meta.get("grade"):
-                graded += 1
-                passed += error is None
-                if error is not None:
-                    failures.append(f"{path.parent.name} {meta.get('grade_id')}: {type(error).__name__}: "
-                                    f"{str(error).splitlines()[0] if str(error) else ''}")
-            elif error is not None and not isinstance(error, NotImplementedError):
-                failures.append(f"{path.parent.name} cell {meta.get('grade_id')}: {type(error).__name__}: {error}")
+        with checks_on_device(device, counter):
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.cell_type != "code":
+                    continue
+                meta = cell.metadata.get("nbgrader", {})
+                error = None
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(cell.source, f"<{path.name} {meta.get('grade_id')}>", "exec"), namespace)
+                except Exception as exception:  # noqa: BLE001 - a failing check cell is what this step looks for
+                    error = exception
+                if meta.get("grade"):
+                    graded += 1
+                    passed += error is None
+                    if error is not None:
+                        failures.append(f"{path.parent.name} {meta.get('grade_id')}: {type(error).__name__}: "
+                                        f"{str(error).splitlines()[0] if str(error) else ''}")
+                elif error is not None and not isinstance(error, NotImplementedError):
+                    failures.append(f"{path.parent.name} cell {meta.get('grade_id')}: {type(error).__name__}: {error}")
         for key in total:
             total[key] += counter[key]
         rows.append([path.parent.name, f"{passed}/{graded}", counter["calls"], counter["on_device"],
