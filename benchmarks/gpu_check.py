@@ -27,6 +27,7 @@ package index; see benchmarks/gpu_check.sh) and --download-wheels (fetches those
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import datetime
 import functools
@@ -37,6 +38,7 @@ import pathlib
 import platform
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,6 +142,7 @@ class Run:
         self.log = report.with_suffix(".log")
         self.log.write_text("")
         self.artifacts = report.parent
+        self.notes: list[str] = []  # lines for the report's head (what --wheels installed)
 
     def env(self) -> dict:
         env = dict(os.environ, PYTHONPATH=self.pythonpath, PYTHONUNBUFFERED="1")
@@ -152,20 +155,22 @@ class Run:
     def run_command(self, name: str, command: list[str], limit: float) -> tuple[int | None, str, float]:
         """Run `command` in its own process group; stop the whole group after `limit` s. (returncode or None, output, s)."""
         start = time.monotonic()
-        with open(self.log, "a") as log:
+        with open(self.log, "a") as log:  # the output goes to the log as it comes: a run cut short keeps it
             log.write(f"\n===== {name}: {shlex.join(command)}\n")
-        proc = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
-        try:
-            output, _ = proc.communicate(timeout=limit)
-            code = proc.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the step and whatever it started (a Jupyter kernel)
-            output, _ = proc.communicate()
-            code = None
-        with open(self.log, "a") as log:
-            log.write(output or "")
-        return code, output or "", time.monotonic() - start
+            log.flush()
+            offset = log.tell()
+            proc = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            try:
+                code = proc.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the step and its children (a Jupyter kernel exits with its parent)
+                proc.wait()
+                code = None
+        with open(self.log, errors="replace") as log:
+            log.seek(offset)
+            output = log.read()
+        return code, output, time.monotonic() - start
 
     def step(self, name: str) -> None:
         limit = min(LIMITS[name], self.left())
@@ -251,11 +256,11 @@ class Run:
     def write(self) -> None:
         env = self.results.get("environment", {}).get("facts", {})
         mode = ("CUDA" if self.device == "cuda" else
-                "**CPU dry run**: no CUDA device here; CUDA-only parts are skipped, and CPU numbers only test the script")
+                "**CPU dry run**: CUDA-only parts are skipped, and the CPU numbers only test the script")
         lines = [f"# GPU check: {env.get('device', self.device)}", "",
                  f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, mode: {mode}.", "",
                  f"Command: `{shlex.join(sys.argv)}`; budget {self.opts.budget:g} s, "
-                 f"{time.monotonic() - self.started:.0f} s used.", "",
+                 f"{time.monotonic() - self.started:.0f} s used.", "", *(f"{note}\n" for note in self.notes),
                  "| step | status | seconds | summary |", "| --- | --- | ---: | --- |"]
         for name in self.opts.steps:
             r = self.results.get(name)
@@ -289,8 +294,9 @@ def pytest_counts(output: str) -> dict[str, int]:
     return {}
 
 
-def install_wheels(folder: str) -> str:
-    """Install the wheels in `folder` that this Python lacks into a temporary folder; return it (for PYTHONPATH).
+def install_wheels(folder: str) -> tuple[str, list[str]]:
+    """Install the wheels in `folder` that this Python lacks into a temporary folder; return it (for PYTHONPATH) and
+    the names installed.
 
     Only distributions not already installed are installed (--no-deps: the folder holds their dependencies), so the
     machine's own torch, numpy and the rest are never shadowed.
@@ -306,12 +312,15 @@ def install_wheels(folder: str) -> str:
         except metadata.PackageNotFoundError:
             wheels.append(str(wheel))
     target = tempfile.mkdtemp(prefix="gpu_check_site_")
+    atexit.register(shutil.rmtree, target, ignore_errors=True)  # for this run only
     print(f"[gpu_check] --wheels {folder}: {len(present)} already installed, installing {len(wheels)} into {target}",
           flush=True)
-    if wheels:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-compile",
-                        "--no-cache-dir", "--target", target, *wheels], check=True)
-    return target
+    if wheels and subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps",
+                                  "--no-compile", "--no-cache-dir", "--target", target, *wheels]).returncode != 0:
+        sys.exit(f"gpu_check: --wheels {folder}: pip could not install them for this Python ({platform.python_version()}); "
+                 f"fetch them for it with --download-wheels DIR --python-version {platform.python_version_tuple()[0]}."
+                 f"{platform.python_version_tuple()[1]}")
+    return target, [pathlib.Path(w).name.split("-")[0] for w in wheels]
 
 
 def download_wheels(folder: str, python_version: str) -> int:
@@ -337,9 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         return download_wheels(opts.download_wheels, opts.python_version)
     if opts.run_step:
         return run_step(opts)
-    pythonpath = [str(ROOT)]  # course_lib from this checkout, installed or not
+    pythonpath, installed = [str(ROOT)], None  # course_lib from this checkout, installed or not
     if opts.wheels:
-        pythonpath.insert(0, install_wheels(opts.wheels))
+        site, installed = install_wheels(opts.wheels)
+        pythonpath.insert(0, site)
     if os.environ.get("PYTHONPATH"):
         pythonpath.append(os.environ["PYTHONPATH"])
     import torch
@@ -356,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_check: {message}\n(written to {report})", file=sys.stderr)
         return 2
     run = Run(opts, report, "cuda" if cuda and not opts.cpu_dry_run else "cpu", os.pathsep.join(pythonpath))
+    if installed is not None:
+        run.notes.append(f"Installed from `--wheels {opts.wheels}` for this run (this Python lacked them): "
+                         f"{', '.join(installed) or 'nothing'}.")
     if cuda and opts.cpu_dry_run:
         print("[gpu_check] --cpu-dry-run: a CUDA device is present but not used", flush=True)
     for name in opts.steps:

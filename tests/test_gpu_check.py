@@ -139,3 +139,12 @@ def test_short_dry_run_writes_the_report(tmp_path):
     assert "## 2. Nearest-neighbour indices, CPU and CUDA (lesson 08)" in text
     assert "| nearest | 2-D | 3 x 2.1 | [0, 0, 1, 1, 2, 2] | same | skipped | skipped |" in text
     assert "===== nearest:" in report.with_suffix(".log").read_text()
+
+
+def test_wheels_of_installed_packages_are_left_alone(tmp_path, capsys):
+    """--wheels installs only what this Python lacks, so it never shadows the machine's own packages."""
+    (tmp_path / "nbformat-0.0.1-py3-none-any.whl").write_bytes(b"not read: nbformat is installed")
+    (tmp_path / "torch-0.0.1-py3-none-any.whl").write_bytes(b"not read: torch is installed")
+    site, installed = gpu_check.install_wheels(str(tmp_path))
+    assert installed == [] and pathlib.Path(site).is_dir() and not any(pathlib.Path(site).iterdir())
+    assert "2 already installed, installing 0" in capsys.readouterr().out
