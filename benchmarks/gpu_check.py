@@ -145,9 +145,7 @@ class Run:
         self.notes: list[str] = []  # lines for the report's head (what --wheels installed)
 
     def env(self) -> dict:
-        env = dict(os.environ, PYTHONPATH=self.pythonpath, PYTHONUNBUFFERED="1")
-        env.setdefault("MPLBACKEND", "Agg")
-        return env
+        return dict(os.environ, PYTHONPATH=self.pythonpath, PYTHONUNBUFFERED="1")
 
     def left(self) -> float:
         return self.opts.budget - (time.monotonic() - self.started)
