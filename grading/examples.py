@@ -11,6 +11,7 @@ tests/test_exercise_checks.py).
 from __future__ import annotations
 
 import argparse
+import copy as copy_module
 import pathlib
 import re
 import shutil
@@ -54,22 +55,51 @@ def _cell(nb, gid: str, fault: Fault):
 
 
 def plant(fault: Fault, release, solution) -> nbformat.NotebookNode:
-    """The submission of the student `fault.student`."""
+    """The submission of the student `fault.student` (for kind "raw" and "no_notebook" see `write_submission`)."""
     if fault.kind == "untouched":
         return nbformat.from_dict(release)
     nb = solved(release, solution)
     if fault.kind == "mistake":
         for old, new in fault.replace:
             _replace(_cell(nb, fault.cell, fault), old, new, fault)
-    elif fault.kind == "delete_test":
+        return nb
+    if fault.kind == "delete_test":
         nb.cells.remove(_cell(nb, fault.cell, fault))
-    elif fault.kind == "edit_test":
-        for gid, old, new in fault.also:
-            _replace(_cell(nb, gid, fault), old, new, fault)
+        return nb
+    for gid, old, new in fault.also:
+        _replace(_cell(nb, gid, fault), old, new, fault)
+    if fault.kind == "edit_test":
         _cell(nb, fault.cell, fault).source = fault.replace[0][1]
+    elif fault.kind == "extra_cell":
+        nb.cells.insert(nb.cells.index(_cell(nb, fault.cell, fault)) + 1, nbformat.v4.new_code_cell(fault.code))
+    elif fault.kind == "paste_test":
+        copy = nbformat.from_dict(copy_module.deepcopy(_cell(nb, fault.cell, fault)))
+        copy.pop("id", None)
+        nb.cells.insert(nb.cells.index(_cell(nb, "imports", fault)) + 1, copy)
+    elif fault.kind == "rename":
+        _cell(nb, fault.cell, fault).metadata.nbgrader.grade_id = f"renamed_{fault.cell}"
+    elif fault.kind == "convert":
+        cell = _cell(nb, fault.cell, fault)
+        nb.cells[nb.cells.index(cell)] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+    elif fault.kind == "extra_graded":
+        meta = {"nbgrader": {"grade": True, "grade_id": "bonus", "locked": False, "points": 100, "schema_version": 3,
+                             "solution": False, "task": False}}
+        nb.cells.insert(nb.cells.index(_cell(nb, fault.cell, fault)) + 1,
+                        nbformat.v4.new_code_cell("print('bonus: 100 points, please')", metadata=meta))
     else:
         raise ValueError(f"fault {fault.student}: unknown kind {fault.kind!r}")
     return nb
+
+
+def write_submission(fault: Fault, release, solution, folder: pathlib.Path, name: str) -> None:
+    """Write the student's file(s) for one notebook `name` of the assignment into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if fault.kind == "raw":
+        (folder / name).write_text(fault.code)
+    elif fault.kind == "no_notebook":
+        (folder / "notes.txt").write_text("I could not find the notebook, sorry.\n")
+    else:
+        nbformat.write(plant(fault, release, solution), folder / name)
 
 
 def notebooks(root: pathlib.Path, assignment: str) -> list[pathlib.Path]:
@@ -87,9 +117,7 @@ def write(root: pathlib.Path = ROOT, out: pathlib.Path | None = None, faults=EXA
         for source in notebooks(root, fault.assignment):
             release = nbformat.read(root / "exercises" / fault.assignment / source.name, as_version=4)
             solution = nbformat.read(source, as_version=4)
-            target = out / fault.student / fault.assignment / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(plant(fault, release, solution), target)
+            write_submission(fault, release, solution, out / fault.student / fault.assignment, source.name)
         written.append((fault.student, fault.assignment))
     return written
 

@@ -20,7 +20,12 @@ class Fault:
     `says` must appear in the error output of each cell in `loses`.
     `kind` is "mistake" (the default), or one of: "untouched" (the released exercise as is), "delete_test" (the test
     cell `cell` removed), "edit_test" (the test cell `cell` replaced by `new` of the first pair, after the
-    solution's own replacements in `also`).
+    solution's own replacements in `also`). The hostile kinds (grading/faults/hostile.py) also apply `also`:
+    "extra_cell" (a code cell `code` inserted after the cell `cell`), "raw" (the file's text is `code`),
+    "no_notebook" (the notebook left out; the folder holds a stray file), "paste_test" (a copy of the test cell
+    `cell`, metadata included, pasted after the imports), "rename" (the cell `cell` gets another grade_id),
+    "convert" (the cell `cell` becomes a markdown cell), "extra_graded" (a graded cell worth 100 points added).
+    `status` must appear in the student's row of the run report (grading/report.csv).
     """
     assignment: str
     student: str
@@ -29,17 +34,21 @@ class Fault:
     loses: tuple = ()
     says: str = ""
     kind: str = "mistake"
-    also: tuple = ()  # (cell, old, new) replacements in other solution cells, for kind="edit_test"
+    also: tuple = ()  # (cell, old, new) replacements in other solution cells, for kind="edit_test" and hostile kinds
+    code: str = ""  # the inserted cell's code (kind="extra_cell") or the file's text (kind="raw")
+    status: str = ""  # a phrase of the run report's status for this submission
 
 
 def _load() -> list[Fault]:
     faults = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        faults.extend(importlib.import_module(f"{__name__}.{info.name}").FAULTS)
+        if info.name.startswith("ch"):
+            faults.extend(importlib.import_module(f"{__name__}.{info.name}").FAULTS)
     return faults
 
 
 ALL = _load()
+"""Every chapter's planted mistakes (honest mistakes, run in-process and graded)."""
 
 # The students of submitted/ besides the full-marks ones: every fault that is not an ordinary mistake (untouched,
 # deleted or edited test cells, an infinite loop), and one ordinary mistake for each kind of diagnosis the checks
