@@ -7,8 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
+                                    seeded, without_bias)
 
 SIZE_RULE = "H_out = floor((H + 2·padding_h − dilation_h·(kh − 1) − 1) / stride_h) + 1, and the same for W"
 GROUPS_RULE = ("output channel co belongs to group co // (C_out // groups) and reads only that group's input "
@@ -129,8 +129,9 @@ def conv2d_cases(seed: int = 0) -> list[Case]:
     unbatched = "an unbatched input (C_in, H, W): add a batch axis first (`x[None]`) and remove it from the result."
     return [
         Case("one channel", (randn(g, 1, 1, 5, 6), randn(g, 1, 1, 3, 3), None)),
-        Case("several input and output channels", (randn(g, 2, 3, 5, 5), randn(g, 4, 3, 3, 3), None),
-             hint="out[n, co, i, j] sums over every input channel ci and every tap (u, v)."),
+        Case("a batch of 2 and several input and output channels", (randn(g, 2, 3, 5, 5), randn(g, 4, 3, 3, 3),
+                                                                     None),
+             hint="out[n, co, i, j] sums over every input channel ci and every tap (u, v), for each sample n."),
         Case("a bias (its length 4 equals the output width)", (randn(g, 2, 3, 5, 6), randn(g, 4, 3, 3, 3),
                                                                randn(g, 4)),
              hint="bias[co] is added to every position of output channel co: out[n, co] += bias[co]."),
@@ -172,7 +173,8 @@ def check_conv2d(fn, seed: int = 0, name: str = "conv2d_loops") -> None:
     calling torch's convolution.
 
     >>> from course_lib import naive
-    >>> check_conv2d(naive.conv2d, name="naive.conv2d")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv2d(naive.conv2d, name="naive.conv2d")
     ✓ naive.conv2d agrees with F.conv2d on 16 cases: channels, bias, kh ≠ kw, stride, padding, dilation, pairs, groups, unbatched, empty batch, float32, device
     """
     cases = conv2d_cases(seed)

@@ -6,8 +6,8 @@ import torch.nn.functional as F
 
 from course_lib.checks.conv2d import (_conv, _flipped, _pair, _padded_at_the_end,
                                       _pairs_swapped)
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
+                                    seeded, without_bias)
 
 SIZE_RULE = "D_out = floor((D + 2·padding_d − kd) / stride_d) + 1, and the same for H and W"
 
@@ -36,8 +36,10 @@ def conv3d_cases(seed: int = 0) -> list[Case]:
                  "result.")
     return [
         Case("one channel", (randn(g, 1, 1, 3, 4, 4), randn(g, 1, 1, 2, 2, 2), None)),
-        Case("several input and output channels", (randn(g, 2, 2, 3, 4, 4), randn(g, 3, 2, 2, 2, 2), None),
-             hint="out[n, co, d, i, j] sums over every input channel ci and every tap of the (kd, kh, kw) kernel."),
+        Case("a batch of 2 and several input and output channels",
+             (randn(g, 2, 2, 3, 4, 4), randn(g, 3, 2, 2, 2, 2), None),
+             hint="out[n, co, d, i, j] sums over every input channel ci and every tap of the (kd, kh, kw) kernel, "
+                  "for each sample n."),
         Case("a bias (its length 3 equals the output width) and a 2 x 2 x 3 kernel",
              (randn(g, 1, 2, 3, 4, 5), randn(g, 3, 2, 2, 2, 3), randn(g, 3)),
              hint="bias[co] is added to every position of output channel co: out[n, co] += bias[co]."),
@@ -69,7 +71,8 @@ def check_conv3d(fn, seed: int = 0, name: str = "conv3d_loops") -> None:
     convolution.
 
     >>> from course_lib import naive
-    >>> check_conv3d(naive.conv3d, name="naive.conv3d")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv3d(naive.conv3d, name="naive.conv3d")
     ✓ naive.conv3d agrees with F.conv3d on 11 cases: channels, bias, kernel shapes, stride, padding, triples, unbatched, empty batch, float32, device
     """
     cases = conv3d_cases(seed)

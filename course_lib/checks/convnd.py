@@ -6,8 +6,8 @@ import torch
 
 from course_lib.checks.conv2d import (_conv, _flipped, _padded_at_the_end,
                                       _pairs_swapped, _per_axis, torch_conv)
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
+                                    seeded, without_bias)
 
 SIZE_RULE = "o = floor((i + 2p − d·(k − 1) − 1) / s) + 1 on every sliding axis"
 
@@ -118,7 +118,7 @@ def convnd_cases(seed: int = 0) -> list[Case]:
     return [
         Case("1 sliding axis", (randn(g, 1, 1, 6), randn(g, 1, 1, 3), None),
              hint="out[n, co, o1, …] sums x over the window at (o1·s1, …) times the kernel w[co]."),
-        Case("2 sliding axes and channels", (randn(g, 2, 2, 4, 5), randn(g, 3, 2, 2, 3), None),
+        Case("2 sliding axes, channels and a batch of 2", (randn(g, 2, 2, 4, 5), randn(g, 3, 2, 2, 3), None),
              hint="the number of sliding axes is n = weight.dim() − 2; loop over positions with "
                   "itertools.product(*(range(o) for o in out_size))."),
         Case("3 sliding axes and a bias", (randn(g, 1, 2, 3, 4, 6), randn(g, 4, 2, 2, 2, 3), randn(g, 4)),
@@ -152,7 +152,8 @@ def check_convnd(fn, seed: int = 0, name: str = "convnd_loops") -> None:
     sum of F.conv3d calls for 4 axes), without it calling torch's convolution.
 
     >>> from course_lib import naive
-    >>> check_convnd(naive.convnd, name="naive.convnd")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_convnd(naive.convnd, name="naive.convnd")
     ✓ naive.convnd agrees with torch on 12 cases: 1 to 4 sliding axes, bias, stride, padding, per-axis values, unbatched, empty batch, float32, device
     """
     cases = convnd_cases(seed)
@@ -198,7 +199,8 @@ def check_conv4d_by_conv3d(fn, seed: int = 0) -> None:
     course_lib.naive.convnd in `torch_conv`'s doctest).
 
     >>> from course_lib import vectorised
-    >>> check_conv4d_by_conv3d(vectorised.convnd)
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv4d_by_conv3d(vectorised.convnd)
     ✓ conv4d_by_conv3d agrees with torch on 8 cases: kT = 1 to 3, channels, bias, batch, empty batch, float32, device
     """
     g = seeded(seed)
@@ -221,6 +223,7 @@ def check_conv4d_by_conv3d(fn, seed: int = 0) -> None:
                                           torch.empty(2, device="meta", dtype=torch.float64)), device_only=True),
     ]
     run(fn, "conv4d_by_conv3d", cases, lambda case: torch_conv(*case.args), CONV4D_MISTAKES,
+        forbidden={},  # F.conv3d is the tool here (torch has no 4-D convolution); the course's convnd is refused
         shape_hint="T_out = T − kT + 1 (stride 1, no padding); D, H, W shrink the same way inside F.conv3d.",
         success=f"conv4d_by_conv3d agrees with torch on {len(cases)} cases: kT = 1 to 3, channels, bias, batch, "
                 f"empty batch, float32, device")

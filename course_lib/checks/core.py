@@ -3,23 +3,37 @@ and name the likely mistake.
 
 A check (see `course_lib.checks.conv1d` for the first ones) lists its cases from the smallest up, a reference
 that computes the right answer with torch, and the mistakes learners make, each as a function that computes what the
-mistaken code would return. `run` calls the learner's function on each case in turn; at the first case that fails it
-raises `CheckFailed` with the name of the mistake whose output the learner's matches (or, when none does, with what
-the failing case adds to the ones that passed), and the case itself. When every case passes it prints one ✓ line.
+mistaken code would return. `run` computes the right answers first, then calls the learner's function on each case in
+turn (on private copies of the case's tensors); at the first case that fails it raises `CheckFailed` with the name of
+the mistake whose output the learner's reproduces (or, when none does, with what the failing case adds to the ones that
+passed and where the learner's values first differ from torch's), and the case itself. When every case passes it prints
+one ✓ line.
+
+Calling the learner's function (`invoke`) and judging what it did (`judge`, `check_device`, `explain`) are separate:
+`invoke` writes down everything the verdict needs in an `Outcome` (the result or the exception, the forbidden functions
+it called, the inputs it changed in place, the devices it mixed), and the verdict is reached from that alone, so the
+grader can reach it outside the learner's process (course_lib.checks.record).
 
 While the learner's function runs, `TorchCalls` records the torch functions it calls, so a task that asks for loops can
-refuse a solution that calls `F.conv2d` (or `F.unfold`, `F.interpolate`, …) instead.
+refuse a solution that calls `F.conv2d` (or `F.unfold`, `F.interpolate`, …) instead; `CourseCalls` does the same for
+the course's own implementations (`course_lib.naive.conv1d`, …).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import importlib.util
+import inspect
+import os
+import sys
 from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch.overrides import TorchFunctionMode
+from torch.overrides import TorchFunctionMode, resolve_name
 
-from course_lib.checks.record import Outcome, Recording, Replay
+from course_lib.checks.record import Opaque, Outcome, Recording, Replay, decode_outcome, encode_outcome
 
 # Torch's kernels for the 'meta' device (check_device's stand-in for a GPU) import torch._dynamo on first use: about
 # 2 s, more on a busy machine. Pay it once here, when the checks are imported, not inside the first graded cell
@@ -108,6 +122,9 @@ def bias_on_last_axis(compute: Callable, bias_index: int = 2) -> Callable[[Case]
 def _show(value) -> str:
     if isinstance(value, torch.Tensor):
         return f"tensor of shape {tuple(value.shape)} ({str(value.dtype).replace('torch.', '')}, {value.device.type})"
+    if isinstance(value, Opaque):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:79] + "…"
     return repr(value)
 
 
@@ -125,26 +142,141 @@ IM2COL = {F.unfold: "torch.nn.functional.unfold", F.fold: "torch.nn.functional.f
 INTERPOLATION = {F.interpolate: "torch.nn.functional.interpolate", F.upsample: "torch.nn.functional.upsample",
                  F.grid_sample: "torch.nn.functional.grid_sample"}
 
+# The course's own implementations: a task that refuses torch's functions (its `forbidden` is not None) refuses these
+# too, since `conv1d_loops = course_lib.naive.conv1d` would hand in the course's answer instead of the learner's.
+COURSE_MODULES = ("naive", "vectorised", "fourier", "winograd", "upsample", "separable", "matrix", "layers")
+
 
 class TorchCalls(TorchFunctionMode):
-    """Records which of the `forbidden` torch functions are called inside the `with` block.
+    """Records which of the `forbidden` torch functions are called inside the `with` block, and (with
+    `devices=True`) the torch functions that got tensors on two devices at once (`mixed`).
 
     >>> with TorchCalls(CONVOLUTIONS) as calls:
     ...     _ = F.conv1d(torch.ones(1, 1, 3), torch.ones(1, 1, 2))
     >>> calls.used
     ['F.conv1d (torch.conv1d)']
+    >>> with TorchCalls({}, devices=True) as calls:
+    ...     out = torch.zeros(2, 3)
+    ...     out += torch.empty(2, 3, device="meta")   # a CPU result built from a 'meta' input
+    >>> calls.mixed
+    ['torch.Tensor.add_ (cpu and meta)']
     """
 
-    def __init__(self, forbidden: dict):
+    def __init__(self, forbidden: dict, devices: bool = False):
         super().__init__()
         self.forbidden = forbidden
+        self.devices = devices
         self.used: list[str] = []
+        self.mixed: list[str] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
         name = self.forbidden.get(func)
         if name is not None and name not in self.used:
             self.used.append(name)
-        return func(*args, **(kwargs or {}))
+        if self.devices:
+            mixed = _mixed_devices(func, args, kwargs)
+            if mixed is not None and mixed not in self.mixed:
+                self.mixed.append(mixed)
+        return func(*args, **kwargs)
+
+
+def _mixed_devices(func, args, kwargs) -> str | None:
+    """'name (cpu and meta)' when `func` got tensors on two devices; None otherwise. A 0-dim CPU tensor mixes with any
+    device (torch allows it), and so does the index of `t[index]` (a CPU index may index a GPU tensor)."""
+    if getattr(func, "__name__", "") in ("__getitem__", "__setitem__"):
+        args = (args[0],) + tuple(args[2:])
+    devices = set()
+
+    def visit(value, depth=0):
+        if isinstance(value, torch.Tensor):
+            if not (value.device.type == "cpu" and value.dim() == 0):
+                devices.add(value.device.type)
+        elif isinstance(value, (list, tuple)) and depth < 3:
+            for item in value:
+                visit(item, depth + 1)
+        elif isinstance(value, dict) and depth < 3:
+            for item in value.values():
+                visit(item, depth + 1)
+
+    visit(args)
+    visit(kwargs)
+    if len(devices) < 2:
+        return None
+    try:
+        where = resolve_name(func) or getattr(func, "__name__", repr(func))
+    except Exception:  # noqa: BLE001 - a name is only for the message
+        where = getattr(func, "__name__", "a torch function")
+    return f"{where} ({' and '.join(sorted(devices))})"
+
+
+@functools.lru_cache(maxsize=1)
+def _course_files() -> dict[str, str]:
+    """{source file: module name} of the course's implementations (found without importing them)."""
+    files = {}
+    for module in COURSE_MODULES:
+        spec = importlib.util.find_spec(f"course_lib.{module}")
+        if spec is not None and spec.origin:
+            files[spec.origin] = module
+            files[os.path.realpath(spec.origin)] = module
+    return files
+
+
+class CourseCalls:
+    """Records the calls the `with` block makes into the course's own implementations (`COURSE_MODULES`): the
+    outermost call of each, as 'course_lib.naive.conv1d'. A profile hook (`sys.setprofile`) sees every Python call;
+    the hook in place before is put back at the end.
+
+    >>> from course_lib import naive
+    >>> with CourseCalls() as calls:
+    ...     _ = naive.conv1d(torch.ones(1, 1, 3), torch.ones(1, 1, 2))
+    >>> calls.used
+    ['course_lib.naive.conv1d']
+    """
+
+    def __init__(self):
+        self.used: list[str] = []
+        self._previous = None
+
+    def __enter__(self) -> "CourseCalls":
+        files, used = _course_files(), self.used
+
+        def profile(frame, event, arg):
+            if event != "call":
+                return
+            code = frame.f_code
+            module = files.get(code.co_filename)
+            if module is None or code.co_name == "<module>":
+                return
+            caller = frame.f_back
+            if caller is not None and caller.f_code.co_filename in files:
+                return  # a call inside the course's code: the outermost one is already recorded
+            qualname = getattr(code, "co_qualname", code.co_name).removesuffix(".__init__")
+            name = f"course_lib.{module}.{qualname}"
+            if name not in used:
+                used.append(name)
+
+        self._previous = sys.getprofile()
+        sys.setprofile(profile)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.setprofile(self._previous)
+
+
+_COURSE_ALLOWED = [False]
+
+
+@contextlib.contextmanager
+def allowing_course_lib():
+    """Inside this block the checks accept the course's own implementations: the library's examples check
+    `course_lib.naive.conv1d` and friends this way. An exercise refuses them (its task is to write them)."""
+    before = _COURSE_ALLOWED[0]
+    _COURSE_ALLOWED[0] = True
+    try:
+        yield
+    finally:
+        _COURSE_ALLOWED[0] = before
 
 
 def not_written(name: str) -> CheckFailed:
@@ -163,32 +295,141 @@ def check_callable(fn, name: str) -> None:
                           f"e.g. check({name}), without calling it.")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Calling the learner's function: everything that needs it to run happens here, and is written into an Outcome
+# ---------------------------------------------------------------------------------------------------------------
+
+def _private(value, depth: int = 0):
+    """A copy of a case's argument for the learner's function: tensors cloned ('meta' ones too), lists, tuples and
+    dicts copied; other values (ints, strings, dtypes) are immutable and shared."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return type(value)(_private(v, depth + 1) for v in value)
+    if depth < 4 and isinstance(value, dict):
+        return {k: _private(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _layout(value, depth: int = 0):
+    """What an in-place change can alter besides a tensor's values: shape, strides, offset and dtype, nested."""
+    if isinstance(value, torch.Tensor):
+        return (tuple(value.shape), value.stride(), value.storage_offset(), value.dtype)
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return [_layout(v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, dict):
+        return {k: _layout(v, depth + 1) for k, v in value.items()}
+    return None
+
+
+def _differs(original, copy, layout, depth: int = 0) -> bool:
+    """Whether the learner's function changed its private `copy` of `original` (whose layout before the call was
+    `layout`): another layout, other values ('meta' tensors have no values), another length or other items."""
+    if isinstance(original, torch.Tensor):
+        if not isinstance(copy, torch.Tensor) or _layout(copy) != layout:
+            return True
+        return original.device.type != "meta" and not torch.equal(copy.detach(), original)
+    if depth < 4 and isinstance(original, (list, tuple)):
+        return (type(copy) is not type(original) or len(copy) != len(original)
+                or any(_differs(o, c, lay, depth + 1) for o, c, lay in zip(original, copy, layout)))
+    if depth < 4 and isinstance(original, dict):
+        return (not isinstance(copy, dict) or copy.keys() != original.keys()
+                or any(_differs(original[k], copy[k], layout[k], depth + 1) for k in original))
+    return False
+
+
+def _argument_names(fn, n_args: int, keywords) -> list[str]:
+    """The names of the learner's parameters the case's arguments go to (`x`, `weight`, …), or `argument 3`."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positional = [p.name for p in parameters
+                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    names = [positional[i] if i < len(positional) else f"argument {i + 1}" for i in range(n_args)]
+    return names + list(keywords)
+
+
+def _text(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - an exception whose str() fails is still reported by its type
+        return ""
+
+
 def invoke(fn, case: Case, forbidden: dict | None = None) -> Outcome:
-    """Call the learner's function on `case` and write down what happened: the result or the exception, and the
-    forbidden torch functions it called. Nothing is judged here (see `judge`)."""
-    with TorchCalls(forbidden or {}) as calls:
+    """Call the learner's function on private copies of `case`'s arguments and write down what happened: the result
+    or the exception, the forbidden functions it called (torch's `forbidden` ones and, when `forbidden` is not None,
+    the course's own implementations), the arguments it changed in place, and the torch functions that got tensors
+    on two devices. Nothing is judged here (see `judge`).
+
+    The Outcome comes back as the grader would read it from a record (`record.encode_outcome` then `decode_outcome`),
+    so the checks judge the same values in JupyterLab and when grading.
+    """
+    args, kwargs = _private(case.args), _private(case.kwargs)
+    layouts = _layout((args, kwargs))
+    on_devices = any(isinstance(t, torch.Tensor) and t.device.type != "cpu" for t in (*args, *kwargs.values()))
+    refuse_course = forbidden is not None and not _COURSE_ALLOWED[0]
+    result, error = None, None
+    with TorchCalls(forbidden or {}, devices=on_devices) as calls, \
+            (CourseCalls() if refuse_course else contextlib.nullcontext()) as course:
         try:
-            result = fn(*case.args, **case.kwargs)
-        except CheckFailed as error:  # the learner's function ran a check itself
-            return Outcome(error=("CheckFailed", str(error)), used=calls.used)
-        except Exception as error:  # noqa: BLE001 - any crash of the learner's code is reported, with the case
-            return Outcome(error=(type(error).__name__, str(error)), used=calls.used)
-    return Outcome(result=result, used=calls.used)
+            result = fn(*args, **kwargs)
+        except CheckFailed as failure:  # the learner's function ran a check itself
+            error = ("CheckFailed", _text(failure))
+        except Exception as failure:  # noqa: BLE001 - any crash of the learner's code is reported, with the case
+            error = (type(failure).__name__, _text(failure))
+    names = _argument_names(fn, len(args), kwargs)
+    originals, copies = (*case.args, *case.kwargs.values()), (*args, *kwargs.values())
+    all_layouts = (*layouts[0], *layouts[1].values())
+    changed = [name for name, original, copy, layout in zip(names, originals, copies, all_layouts)
+               if _differs(original, copy, layout)]
+    used = (course.used if course is not None else []) + calls.used
+    outcome = Outcome(result=result, error=error, used=used, changed=changed, mixed=calls.mixed)
+    return decode_outcome(encode_outcome(outcome))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Judging an Outcome: from the Outcome and the case alone (the grader does this outside the learner's process)
+# ---------------------------------------------------------------------------------------------------------------
+
+def refused(name: str, case: Case, used: Sequence[str]) -> CheckFailed:
+    if any(u.startswith("course_lib.") for u in used):
+        why = (f"this task asks you to compute the result yourself. The course's own implementations (course_lib."
+               f"{', '.join(COURSE_MODULES)}) are worked answers, refused here just like torch's functions")
+    else:
+        why = ("this task asks you to compute the result yourself (torch's function is only the reference the check "
+               "compares with)")
+    return CheckFailed(f"`{name}` calls {', '.join(used)}: {why}. Case: {name}({case.describe()}).")
+
+
+def changed_in_place(name: str, case: Case, changed: Sequence[str]) -> CheckFailed:
+    listed = " and ".join(f"`{c}`" for c in changed)
+    first = changed[0]
+    return CheckFailed(
+        f"`{name}` changed its input{'s' if len(changed) > 1 else ''} {listed} in place: the caller's `{first}` is "
+        f"not what it was before the call. Leave the inputs as they are: writing into `{first}` (`{first}[...] = …`, "
+        f"`{first} += …`, `{first}.zero_()`, any method ending in `_`) changes the caller's tensor. Build the result "
+        f"in a new tensor instead (`{first}.new_zeros(…)`, `F.pad({first}, …)` and `{first} + …` make one), or work "
+        f"on `{first}.clone()`.\n"
+        f"Case ({case.adds}): {name}({case.describe()})")
 
 
 def judge(name: str, case: Case, outcome: Outcome):
-    """The learner's result on `case`, or the CheckFailed its outcome deserves: a stub, a crash, a forbidden call."""
+    """The learner's result on `case`, or the CheckFailed its outcome deserves: a stub, a check the learner's code
+    ran itself, a forbidden call, an input changed in place, a crash."""
     if outcome.error is not None:
         kind, message = outcome.error
         if kind == "NotImplementedError" and not message:
             raise not_written(name)
         if kind == "CheckFailed":
             raise CheckFailed(message)
-        raise crashed(name, case, kind, message)
     if outcome.used:
-        raise CheckFailed(f"`{name}` calls {', '.join(outcome.used)}: this task asks you to compute the result "
-                          f"yourself (torch's function is only the reference the check compares with). "
-                          f"Case: {name}({case.describe()}).")
+        raise refused(name, case, outcome.used)
+    if outcome.changed:
+        raise changed_in_place(name, case, outcome.changed)
+    if outcome.error is not None:
+        raise crashed(name, case, *outcome.error)
     return outcome.result
 
 
@@ -196,8 +437,9 @@ NOT_RECORDED = ("the grader has no record of your function's result on this case
                 "(the cell ran out of time, or the kernel stopped), or the cell changed how the checks run.")
 
 
-def call(fn, name: str, case: Case, forbidden: dict | None = None, recording: Recording | None = None):
-    """Call the learner's function on `case` (or, for a `Replay`, read what the sandbox recorded) and judge it."""
+def fetch(fn, name: str, case: Case, forbidden: dict | None = None, recording: Recording | None = None) -> Outcome:
+    """The Outcome of the learner's function on `case`: calling it (`invoke`), or, for a `Replay`, reading what the
+    sandbox recorded. Added to `recording`."""
     if isinstance(fn, Replay):
         outcome = fn.next_outcome()
         if outcome is None:
@@ -206,7 +448,12 @@ def call(fn, name: str, case: Case, forbidden: dict | None = None, recording: Re
         outcome = invoke(fn, case, forbidden)
     if recording is not None:
         recording.add(outcome)
-    return judge(name, case, outcome)
+    return outcome
+
+
+def call(fn, name: str, case: Case, forbidden: dict | None = None, recording: Recording | None = None):
+    """Call the learner's function on `case` (or, for a `Replay`, read what the sandbox recorded) and judge it."""
+    return judge(name, case, fetch(fn, name, case, forbidden, recording))
 
 
 def crashed(name: str, case: Case, kind: str, message: str) -> CheckFailed:
@@ -215,11 +462,14 @@ def crashed(name: str, case: Case, kind: str, message: str) -> CheckFailed:
                        f"on the case that adds {case.adds}: {name}({case.describe()}).{hint}")
 
 
+def _tolerances(dtype: torch.dtype, atol: float = ATOL, rtol: float = RTOL) -> tuple[float, float]:
+    return (atol, rtol) if dtype == torch.float64 else (max(atol, 1e-5), max(rtol, 1e-5))
+
+
 def same(got, expected, atol: float = ATOL, rtol: float = RTOL) -> bool:
     """Equal in type, shape and (to float64 precision; float32: 1e-5) value; ints and tuples compare exactly."""
     if isinstance(expected, torch.Tensor):
-        if expected.dtype != torch.float64:
-            atol, rtol = max(atol, 1e-5), max(rtol, 1e-5)
+        atol, rtol = _tolerances(expected.dtype, atol, rtol)
         return (isinstance(got, torch.Tensor) and got.shape == expected.shape and got.dtype == expected.dtype
                 and got.device == expected.device
                 and torch.allclose(got.cpu(), expected.cpu(), atol=atol, rtol=rtol, equal_nan=True))
@@ -238,6 +488,9 @@ def same(got, expected, atol: float = ATOL, rtol: float = RTOL) -> bool:
 
 def tensor_problem(name: str, got, expected: torch.Tensor) -> str | None:
     """What is wrong with a tensor result apart from its values: type, dtype, device, shape (None: nothing)."""
+    if isinstance(got, Opaque) and got.type_name.startswith("a tensor on device"):
+        return (f"the result is {got.type_name[2:]}, the input on '{expected.device}'. Create new tensors on the "
+                f"input's device: `x.new_zeros(shape)` or `torch.zeros(shape, dtype=x.dtype, device=x.device)`.")
     if not isinstance(got, torch.Tensor):
         return f"`{name}` returned {_show(got)}; it should return a tensor."
     if got.device != expected.device:
@@ -251,67 +504,154 @@ def tensor_problem(name: str, got, expected: torch.Tensor) -> str | None:
     return None
 
 
-def _values(value, limit: int = 12) -> str:
-    if isinstance(value, torch.Tensor):
-        flat = value.detach().cpu().flatten()
-        shown = ", ".join(f"{v:.4g}" for v in flat[:limit].tolist())
-        return f"[{shown}{', …' if flat.numel() > limit else ''}]"
-    return repr(value)
+def _kind(value) -> str:
+    """What sort of answer `value` is, in words: 'an int', 'a tuple of 3 values', …"""
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, int):
+        return "an int"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} value{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return f"a dict with the keys {', '.join(repr(k) for k in value)}"
+    return _show(value)
+
+
+def value_problem(name: str, got, expected) -> str | None:
+    """What is wrong with a result that is not a tensor, apart from its value: its type, length or keys."""
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        if isinstance(got, float) and got == expected:
+            return f"`{name}` returned the float {got!r}; a size is an int: use floor division `//` (`/` always gives a float)."
+        if not isinstance(got, int) or isinstance(got, bool):
+            return f"`{name}` returned {_show(got)}; it should return an int."
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"`{name}` returned {_show(got)}; it should return {_kind(expected)}."
+        if len(got) != len(expected):
+            return f"`{name}` returned {_kind(got)}; it should return {_kind(expected)}."
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or got.keys() != expected.keys():
+            return f"`{name}` returned {_kind(got)}; it should return {_kind(expected)}."
+    return None
+
+
+def _format(values: Sequence[float], digits: int) -> list[str]:
+    return [f"{v:.{digits}g}" if isinstance(v, float) else str(v) for v in values]
+
+
+def first_difference(got: torch.Tensor, expected: torch.Tensor, context: int = 3, width: int = 10) -> str:
+    """Where two tensors of one shape first differ (beyond the check's tolerance), with the values around it along
+    the last axis, printed with enough digits to tell them apart.
+
+    >>> print(first_difference(torch.tensor([[1., 2., 3.], [4., 5., 6.]]), torch.tensor([[1., 2., 3.], [4., 7., 6.]])))
+    1 of 6 values differ; the first at [1, 1]. Along the last axis there, [1, 0:3]:
+      torch: [4, 7, 6]
+      yours: [4, 5, 6]
+    """
+    g, e = got.detach().cpu(), expected.detach().cpu()
+    atol, rtol = _tolerances(expected.dtype)
+    wrong = ~torch.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True) if e.is_floating_point() or \
+        e.is_complex() else g != e
+    count = int(wrong.sum())
+    if count == 0:
+        return ""
+    index = tuple(int(i) for i in wrong.nonzero()[0])
+    if e.dim() == 0:
+        e_row, g_row, start, stop, where = e.reshape(1), g.reshape(1), 0, 1, "[]"
+        label = "the value"
+    else:
+        e_row, g_row = e[index[:-1]], g[index[:-1]]
+        start = max(0, index[-1] - context)
+        stop = min(e_row.numel(), start + width)
+        where = f"[{', '.join(map(str, index))}]"
+        label = f"[{', '.join(map(str, index[:-1]))}{', ' if len(index) > 1 else ''}{start}:{stop}]"
+    e_vals, g_vals = e_row[start:stop].tolist(), g_row[start:stop].tolist()
+    at = (index[-1] - start) if e.dim() else 0
+    digits = 4
+    while digits < 17 and _format([e_vals[at]], digits) == _format([g_vals[at]], digits):
+        digits += 1
+    e_text, g_text = _format(e_vals, digits), _format(g_vals, digits)
+    widths = [max(len(a), len(b)) for a, b in zip(e_text, g_text)]
+    more = "…" if stop < e_row.numel() else ""
+    before = "…, " if start > 0 else ""
+
+    def row(texts):
+        return "[" + before + ", ".join(t.rjust(w) for t, w in zip(texts, widths)) + (", " + more if more else "") + "]"
+
+    head = (f"{count} of {e.numel()} values differ; the first at {where}. Along the last axis there, {label}:"
+            if e.dim() else f"{label} differs:")
+    return f"{head}\n  torch: {row(e_text)}\n  yours: {row(g_text)}"
 
 
 def run(fn, name: str, cases: Sequence[Case], reference: Callable[[Case], Any], mistakes: Sequence[Mistake] = (),
         forbidden: dict | None = None, success: str = "", shape_hint: str = "") -> None:
     """Check `fn` on every case (smallest first); raise CheckFailed at the first failure, print ✓ when all pass.
 
-    `reference(case)` is the right answer (computed with torch). On a wrong answer the explanation is, in order:
-    the first mistake whose output matches the learner's; a wrong type, device or dtype; a wrong shape (with
-    `shape_hint`); otherwise what the failing case adds, with its hint.
+    `reference(case)` is the right answer (computed with torch), computed for every case before the learner's
+    function runs (which gets private copies of the case's tensors). `forbidden`: the torch functions the task
+    refuses; when it is not None (even empty) the course's own implementations are refused too. On a wrong answer the
+    explanation is, in order: the first mistake whose output reproduces the learner's; a wrong type, device or dtype;
+    a wrong shape (with `shape_hint`); otherwise what the failing case adds, with its hint, and where the values differ.
     """
     if isinstance(fn, Replay):
         if not fn.start(name):
             raise CheckFailed(f"`{name}` was not checked: {NOT_RECORDED}")
     else:
         check_callable(fn, name)
+    expected = [reference(case) for case in cases]  # before the learner's function runs at all
     with Recording(name) as recording:
-        for case in cases:
+        for case, want in zip(cases, expected):
+            outcome = fetch(fn, name, case, forbidden, recording)
             if case.device_only:
-                check_device(fn, name, case, reference(case), forbidden, recording)
+                check_device(name, case, outcome, want)
                 continue
-            got = call(fn, name, case, forbidden, recording)
-            expected = reference(case)
-            if same(got, expected):
+            got = judge(name, case, outcome)
+            if same(got, want):
                 continue
-            raise CheckFailed(explain(name, case, got, expected, mistakes, shape_hint))
+            raise CheckFailed(explain(name, case, got, want, mistakes, shape_hint))
     ok(success or f"{name} agrees with torch on {len(cases)} cases")
 
 
 DEVICE_FIX = ("Create new tensors on the input's device and with its dtype: `x.new_zeros(shape)`, or "
               "`torch.zeros(shape, dtype=x.dtype, device=x.device)`; then your function also runs on a GPU.")
+META = "with inputs on torch's 'meta' device (it stands in for a GPU)"
+# What torch says when one operation gets tensors on two devices (the 'meta' input and a tensor made on the CPU)
+MIXING_ERRORS = ("is not on the expected device", "Expected all tensors to be on the same device",
+                 "expected to be in the same device", "found at least two devices")
 
 
-def check_device(fn, name: str, case: Case, expected: torch.Tensor, forbidden: dict | None,
-                 recording: Recording | None = None) -> None:
-    """Run `fn` on tensors of the 'meta' device (shapes without data, so any machine can test device handling).
+def check_device(name: str, case: Case, outcome: Outcome, expected: torch.Tensor) -> None:
+    """Judge the outcome of a case whose inputs are on the 'meta' device (shapes without data, so any machine can test
+    device handling). It concludes only what the outcome shows:
 
-    Code that reads values into Python (`.item()`, `float(t)`, `if t > 0`) cannot run on 'meta'; such code is not
-    checked here. Code that builds its result on the CPU whatever the input's device fails: that is the mistake.
+    - the code combined the 'meta' inputs with a tensor it made on the CPU (`outcome.mixed`, or torch's error saying
+      so), or returned a tensor on another device: its result is built on the CPU whatever the input's device;
+    - it returned a tensor of the wrong dtype or shape.
+
+    Code that reads values (`.tolist()`, `.item()`, `.cpu()`, numpy, `if t > 0`) cannot run on 'meta' at all; it is
+    not judged here (the other cases checked its values).
     """
-    try:
-        got = call(fn, name, case, forbidden, recording)
-    except CheckFailed as failure:
-        text = str(failure)
-        if "cannot be called on meta tensors" in text or "data-dependent" in text:
-            return  # the code reads values into Python; its device handling cannot be seen this way
-        if "meta" in text or "same device" in text:
-            raise CheckFailed(f"your result is not created on the input's device: with inputs on torch's 'meta' "
-                              f"device (it stands in for a GPU) your code stopped, {text.splitlines()[0][len(name) + 3:]}"
-                              f"\n{DEVICE_FIX}\nCase ({case.adds}): {name}({case.describe()})") from None
-        raise
-    if not isinstance(got, torch.Tensor) or got.device != expected.device or got.dtype != expected.dtype \
-            or got.shape != expected.shape:
-        raise CheckFailed(f"with inputs on torch's 'meta' device (it stands in for a GPU), `{name}` returned "
-                          f"{_show(got)}; torch returns {_show(expected)}. {DEVICE_FIX}\n"
-                          f"Case ({case.adds}): {name}({case.describe()})")
+    where = f"\nCase ({case.adds}): {name}({case.describe()})"
+    if outcome.error is not None and outcome.error[0] == "CheckFailed" or outcome.used or outcome.changed:
+        judge(name, case, outcome)  # raises: the learner's own check failed, a forbidden call, an input changed
+    if outcome.mixed:
+        raise CheckFailed(f"your result is not created on the input's device: {META}, your code combined them with "
+                          f"a tensor made on another device, in {outcome.mixed[0]}.\n{DEVICE_FIX}{where}")
+    if outcome.error is not None:
+        kind, message = outcome.error
+        if any(text in message for text in MIXING_ERRORS):
+            raise CheckFailed(f"your result is not created on the input's device: {META}, your code stopped, "
+                              f"{kind}: {message.splitlines()[0] if message else ''}\n{DEVICE_FIX}{where}")
+        return  # it reads values into Python (or uses an operation 'meta' lacks): nothing to conclude
+    got = outcome.result
+    if isinstance(got, torch.Tensor) and got.device != expected.device:
+        raise CheckFailed(f"your result is not created on the input's device: {META}, `{name}` returned a tensor on "
+                          f"'{got.device}'. {DEVICE_FIX}{where}")
+    problem = tensor_problem(name, got, expected)
+    if problem is not None:
+        raise CheckFailed(f"{META}: {problem}{where}")
 
 
 def explain(name, case, got, expected, mistakes, shape_hint="") -> str:
@@ -320,18 +660,22 @@ def explain(name, case, got, expected, mistakes, shape_hint="") -> str:
         wrong = mistake.compute(case)
         if wrong is not None and not same(wrong, expected) and same(got, wrong):
             return f"Looks like {mistake.name}: {mistake.explain}{where}"
-    if isinstance(expected, int) and isinstance(got, float) and got == expected:
-        return (f"`{name}` returned the float {got!r}; a size is an int: use floor division `//` "
-                f"(`/` always gives a float).{where}")
     if isinstance(expected, torch.Tensor):
         problem = tensor_problem(name, got, expected)
         if problem is not None:
             extra = f" {shape_hint}" if shape_hint and problem.startswith("the result has shape") else ""
             return f"{problem}{extra}{where}"
+    else:
+        problem = value_problem(name, got, expected)
+        if problem is not None:
+            return f"{problem}{where}"
     hint = f"\nThe cases before this one passed, so look at how your code handles {case.adds}." if case.adds else ""
     more = f" {case.hint}" if case.hint else ""
-    return (f"`{name}` gives a wrong result.{hint}{more}{where}\n"
-            f"expected {_values(expected)}\n     got {_values(got)}")
+    if isinstance(expected, torch.Tensor):
+        shown = first_difference(got, expected)
+    else:
+        shown = f"expected {expected!r}\n     got {got!r}"
+    return f"`{name}` gives a wrong result.{hint}{more}{where}\n{shown}"
 
 
 def seeded(seed: int) -> torch.Generator:

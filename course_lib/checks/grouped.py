@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_lib.checks.core import (CONVOLUTIONS, Case, CheckFailed, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, Case, CheckFailed, Mistake, allowing_course_lib, bias_on_last_axis,
+                                    randn, run, seeded, without_bias)
 from course_lib.checks.vectorising import blame_helper, on_cpu
 
 SIZE_RULE = "H_out = floor((H + 2·padding − (kh − 1) − 1) / stride) + 1, and the same for W_out"
@@ -63,15 +63,17 @@ def depthwise_cases(seed: int = 0) -> list[Case]:
     meta = dict(device="meta", dtype=torch.float64)
     return [
         Case("one channel", (randn(g, 1, 1, 4, 4), randn(g, 1, 1, 2, 2), None)),
-        Case("several channels", (randn(g, 2, 3, 5, 5), randn(g, 3, 1, 2, 2), None),
+        Case("a batch of 2 and several channels", (randn(g, 2, 3, 5, 5), randn(g, 3, 1, 2, 2), None),
              hint="output channel c reads input channel c only, with its own kernel weight[c, 0]."),
         Case("a kernel of another height and width", (randn(g, 1, 2, 5, 6), randn(g, 2, 1, 2, 3), None)),
         Case("a bias", (randn(g, 2, 3, 4, 5), randn(g, 3, 1, 2, 3), randn(g, 3)), hint=bias_hint),
-        Case("stride 2", (randn(g, 1, 3, 7, 7), randn(g, 3, 1, 3, 3), randn(g, 3)), {"stride": 2}, hint=bias_hint),
+        Case("stride 2", (randn(g, 1, 3, 7, 7), randn(g, 3, 1, 3, 3), randn(g, 3)), {"stride": 2},
+             hint="output (i, j) reads the window whose top-left corner is (i·stride, j·stride)."),
         Case("padding 1", (randn(g, 1, 3, 4, 5), randn(g, 3, 1, 3, 3), randn(g, 3)), {"padding": 1},
              hint="zero padding adds `padding` zeros on every side."),
         Case("stride and padding as pairs", (randn(g, 2, 4, 7, 6), randn(g, 4, 1, 3, 2), randn(g, 4)),
-             {"stride": (2, 1), "padding": (1, 2)}, hint=bias_hint),
+             {"stride": (2, 1), "padding": (1, 2)},
+             hint="a pair is (rows, columns): the first value is for H, the second for W."),
         Case("unbatched input (C, H, W)", (randn(g, 3, 5, 6), randn(g, 3, 1, 3, 3), randn(g, 3)), {"padding": 1},
              hint="an unbatched input gives an unbatched (C, H_out, W_out) result: add a batch axis first "
                   "(`x[None]`) and remove it from the result."),
@@ -89,7 +91,8 @@ def check_depthwise_conv2d(fn, seed: int = 0, name: str = "depthwise_conv2d") ->
     `F.conv2d(..., groups=C)`, without it calling torch's convolution.
 
     >>> from course_lib import separable
-    >>> check_depthwise_conv2d(separable.depthwise_conv2d, name="separable.depthwise_conv2d")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_depthwise_conv2d(separable.depthwise_conv2d, name="separable.depthwise_conv2d")
     ✓ separable.depthwise_conv2d agrees with F.conv2d(groups=C) on 11 cases: channels, bias, stride, padding, unbatched, empty batch, float32, device
     """
     run(fn, name, depthwise_cases(seed), on_cpu(_depthwise), DEPTHWISE_MISTAKES, forbidden=CONVOLUTIONS,
@@ -163,7 +166,8 @@ def separable_cases(seed: int = 0) -> list[Case]:
 
     return [
         Case("one channel in and out", (randn(g, 1, 1, 4, 4), *weights(1, 1, 2, 2), None)),
-        Case("several channels, as many out as in", (randn(g, 2, 3, 5, 5), *weights(3, 3, 2, 2), None),
+        Case("a batch of 2 and several channels, as many out as in", (randn(g, 2, 3, 5, 5), *weights(3, 3, 2, 2),
+                                                                        None),
              hint="depthwise: channel c with weight[c, 0] alone; pointwise: out[n, o] = Σ_c pw[o, c] · hidden[n, c]."),
         Case("more output channels than input channels", (randn(g, 1, 2, 5, 6), *weights(2, 5, 3, 2), None)),
         Case("a bias", (randn(g, 2, 3, 4, 5), *weights(3, 3, 2, 3), randn(g, 3)),
@@ -190,8 +194,9 @@ def check_depthwise_separable_conv2d(fn, seed: int = 0, name: str = "depthwise_s
     `depthwise_conv2d`, that is checked first.
 
     >>> from course_lib import separable
-    >>> check_depthwise_separable_conv2d(lambda x, dw, pw, bias=None, padding=0:
-    ...     separable.depthwise_separable_conv2d(x, dw, pw, pointwise_bias=bias, padding=padding))
+    >>> with allowing_course_lib():
+    ...     check_depthwise_separable_conv2d(lambda x, dw, pw, bias=None, padding=0:
+    ...         separable.depthwise_separable_conv2d(x, dw, pw, pointwise_bias=bias, padding=padding))
     ✓ depthwise_separable_conv2d agrees with torch's depthwise and 1×1 layers on 11 cases: channels, bias, padding, unbatched, empty batch, float32, device
     """
     try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import numbers
 import os
 from typing import Any
 
@@ -41,11 +42,13 @@ DTYPES = {str(d).replace("torch.", ""): d for d in (
 @dataclasses.dataclass
 class Outcome:
     """One call of the learner's function: what it returned (`result`) or raised (`error`: the exception's type name
-    and message), which forbidden functions it called (`used`) and which arguments it changed in place (`changed`)."""
+    and message), which forbidden functions it called (`used`), which arguments it changed in place (`changed`) and
+    which torch functions got tensors on two devices at once (`mixed`, e.g. 'torch.Tensor.add (cpu and meta)')."""
     result: Any = None
     error: tuple[str, str] | None = None
     used: list[str] = dataclasses.field(default_factory=list)
     changed: list[str] = dataclasses.field(default_factory=list)
+    mixed: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,10 +73,10 @@ def encode(value: Any, depth: int = 0) -> Any:
         return _encode_tensor(value)
     if value is None or type(value) in (bool, str):
         return {"plain": value}
-    if type(value) is int:
-        return {"int": str(value)}  # JSON numbers lose big ints in other readers; a string does not
-    if type(value) is float:
-        return {"float": repr(value)}
+    if type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool):  # numpy ints too
+        return {"int": str(int(value))}  # JSON numbers lose big ints in other readers; a string does not
+    if type(value) is float or isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy floats too
+        return {"float": repr(float(value))}
     if depth < 8 and type(value) in (tuple, list) or isinstance(value, torch.Size):
         kind = "list" if type(value) is list else "tuple"
         return {kind: [encode(v, depth + 1) for v in value]}
@@ -155,7 +158,7 @@ def _repr(value) -> str:
 def encode_outcome(outcome: Outcome) -> dict:
     error = None if outcome.error is None else [str(outcome.error[0])[:200], str(outcome.error[1])[:MAX_TEXT]]
     return {"result": encode(outcome.result), "error": error, "used": [str(u) for u in outcome.used],
-            "changed": [str(c) for c in outcome.changed]}
+            "changed": [str(c) for c in outcome.changed], "mixed": [str(m) for m in outcome.mixed]}
 
 
 def decode_outcome(data: dict) -> Outcome:
@@ -164,7 +167,8 @@ def decode_outcome(data: dict) -> Outcome:
         error = None if error is None else (str(error[0])[:200], str(error[1])[:MAX_TEXT])
         return Outcome(result=decode(data.get("result", {"plain": None})), error=error,
                        used=[str(u) for u in data.get("used", [])][:20],
-                       changed=[str(c) for c in data.get("changed", [])][:20])
+                       changed=[str(c) for c in data.get("changed", [])][:20],
+                       mixed=[str(m) for m in data.get("mixed", [])][:20])
     except (TypeError, IndexError, AttributeError, KeyError):
         return Outcome(error=("an unreadable record", ""))
 

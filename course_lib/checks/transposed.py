@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, TRANSPOSED, Case, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, TRANSPOSED, Case, Mistake, allowing_course_lib, bias_on_last_axis,
+                                    randn, run, seeded, without_bias)
 
 LENGTH_RULE = "L_out = (L − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1"
 WEIGHT_LAYOUT = ("a transposed convolution's weight is (C_in, C_out, k), the other way round from conv1d's: input "
@@ -156,7 +156,8 @@ def transposed_cases(seed: int = 0, dilation: bool = True) -> list[Case]:
         Case("one channel", (randn(g, 1, 1, 4), randn(g, 1, 1, 3), None)),
         Case("two input and two output channels", (randn(g, 1, 2, 4), randn(g, 2, 2, 3), None),
              hint="out[n, co] gets x[n, ci, i] · weight[ci, co] from every input channel ci."),
-        Case("more output than input channels (C_out > C_in)", (randn(g, 2, 2, 4), randn(g, 2, 3, 3), None),
+        Case("a batch of 2 and more output than input channels (C_out > C_in)",
+             (randn(g, 2, 2, 4), randn(g, 2, 3, 3), None),
              hint=WEIGHT_LAYOUT_SENTENCE),
         Case("more input than output channels (C_in > C_out)", (randn(g, 2, 3, 4), randn(g, 3, 2, 3), None),
              hint=more_in),
@@ -206,7 +207,8 @@ def check_conv_transpose1d_scatter(fn, seed: int = 0, name: str = "conv_transpos
     `F.conv_transpose1d`, without it calling any of torch's convolutions.
 
     >>> from course_lib import naive
-    >>> check_conv_transpose1d_scatter(naive.conv_transpose1d, name="naive.conv_transpose1d")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv_transpose1d_scatter(naive.conv_transpose1d, name="naive.conv_transpose1d")
     ✓ naive.conv_transpose1d agrees with F.conv_transpose1d on 17 cases: channels (C_in ≠ C_out), bias, stride, padding, output_padding, dilation, unbatched, empty batch, float32, device
     """
     cases = transposed_cases(seed)
@@ -289,7 +291,8 @@ def check_conv_transpose1d_zero_insertion(fn, seed: int = 0, name: str = "conv_t
     call F.conv1d but no transposed convolution.
 
     >>> from course_lib import vectorised
-    >>> check_conv_transpose1d_zero_insertion(vectorised.conv_transpose_zero_insertion)
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv_transpose1d_zero_insertion(vectorised.conv_transpose_zero_insertion)
     ✓ conv_transpose1d_zero_insertion agrees with F.conv_transpose1d on 15 cases: channels (C_in ≠ C_out), bias, stride, padding (also > k − 1), output_padding, unbatched, empty batch, float32, device
     """
     cases = transposed_cases(seed, dilation=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import INTERPOLATION, Case, Mistake, randn, run, seeded
+from course_lib.checks.core import (INTERPOLATION, Case, Mistake, allowing_course_lib, randn, run, seeded)
 
 POSITION_RULE = ("output o sits at (o + 0.5)·in/out − 0.5 with align_corners=False (the outer edges line up), at "
                  "o·(in − 1)/(out − 1) with align_corners=True (the corner pixel centres line up; 0 for a single "
@@ -227,7 +227,8 @@ def check_upsample_linear1d(fn, seed: int = 0, name: str = "upsample_linear1d") 
     >>> def linear(x, size, align_corners=False):   # the course's interpolate takes batched input only
     ...     out = upsample.interpolate(x if x.dim() == 3 else x[None], size=size, mode="linear", align_corners=align_corners)
     ...     return out if x.dim() == 3 else out[0]
-    >>> check_upsample_linear1d(linear)
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_upsample_linear1d(linear)
     ✓ upsample_linear1d agrees with F.interpolate(mode='linear') on 14 cases: align_corners False and True, up, down, same size, unbatched, empty batch, float32, device
     """
     cases = linear_cases(seed)
@@ -269,7 +270,8 @@ def check_upsample_bilinear2d(fn, seed: int = 0, name: str = "upsample_bilinear2
     >>> def bilinear(x, size, align_corners=False):
     ...     out = upsample.interpolate(x if x.dim() == 4 else x[None], size=size, mode="bilinear", align_corners=align_corners)
     ...     return out if x.dim() == 4 else out[0]
-    >>> check_upsample_bilinear2d(bilinear)
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_upsample_bilinear2d(bilinear)
     ✓ upsample_bilinear2d agrees with F.interpolate(mode='bilinear') on 13 cases: align_corners False and True, H ≠ W, int size, up, down, unbatched, empty batch, float32, device
     """
     cases = bilinear_cases(seed)

@@ -8,8 +8,8 @@ import io
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, bias_on_last_axis, randn, run, seeded,
-                                   without_bias)
+from course_lib.checks.core import (CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, allowing_course_lib,
+                                    bias_on_last_axis, randn, run, seeded, without_bias)
 from course_lib.checks.record import Replay
 
 SIZE_RULE = "H_out = floor((H + 2·padding − dilation·(k − 1) − 1) / stride) + 1, and the same for W_out"
@@ -185,7 +185,8 @@ def check_im2col(fn, seed: int = 0, name: str = "im2col") -> None:
     ...     columns = vectorised.im2col(F.pad(x if batched else x[None], (pw, pw, ph, ph)), _pair(kernel_size),
     ...                                 _pair(stride), _pair(dilation))[:, 0]   # (N, groups=1, C·kh·kw, L) -> group 0
     ...     return columns if batched else columns[0]
-    >>> check_im2col(im2col)
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_im2col(im2col)
     ✓ im2col agrees with F.unfold on 13 cases: channels, kernel pairs, stride, padding, dilation, unbatched, empty batch, float32, device
     """
     run(fn, name, im2col_cases(seed), on_cpu(_unfold), IM2COL_MISTAKES, forbidden=NOT_TORCH,
@@ -236,20 +237,25 @@ def conv2d_cases(seed: int = 0) -> list[Case]:
     """The battery for a conv2d with int or pair stride, padding and dilation (groups=1), smallest first."""
     g = seeded(seed)
     bias_hint = "the bias has one value per output channel: `out + bias[:, None, None]`."
+    pair_hint = "a pair is (rows, columns): the first value is for H, the second for W."
     meta = dict(device="meta", dtype=torch.float64)
     return [
         Case("one channel", (randn(g, 1, 1, 4, 4), randn(g, 1, 1, 2, 2), None)),
-        Case("several input and output channels", (randn(g, 2, 3, 5, 5), randn(g, 4, 3, 2, 2), None),
-             hint="out[n, co] is row co of the flattened weight times the columns."),
+        Case("a batch of 2 and several input and output channels", (randn(g, 2, 3, 5, 5), randn(g, 4, 3, 2, 2),
+                                                                     None),
+             hint="out[n, co] is row co of the flattened weight times the columns of sample n."),
         Case("a kernel of another height and width", (randn(g, 1, 2, 5, 6), randn(g, 3, 2, 2, 3), None)),
         Case("a bias", (randn(g, 2, 2, 4, 5), randn(g, 3, 2, 2, 3), randn(g, 3)), hint=bias_hint),
-        Case("stride 2", (randn(g, 1, 2, 7, 7), randn(g, 3, 2, 3, 3), randn(g, 3)), {"stride": 2}, hint=bias_hint),
+        Case("stride 2", (randn(g, 1, 2, 7, 7), randn(g, 3, 2, 3, 3), randn(g, 3)), {"stride": 2},
+             hint=f"output (i, j) reads the window whose top-left corner is (i·stride, j·stride): {SIZE_RULE}."),
         Case("padding (1, 2)", (randn(g, 1, 2, 4, 5), randn(g, 3, 2, 3, 3), randn(g, 3)), {"padding": (1, 2)},
-             hint=bias_hint),
+             hint=f"zero padding adds 1 row above and below and 2 columns left and right, and so more windows: "
+                  f"{SIZE_RULE}."),
         Case("dilation 2", (randn(g, 1, 2, 7, 8), randn(g, 3, 2, 3, 3), randn(g, 3)), {"dilation": 2},
-             hint=bias_hint),
+             hint=f"with dilation d the taps of a window are d apart, so a window spans d·(k − 1) + 1 cells: "
+                  f"{SIZE_RULE}."),
         Case("stride, padding and dilation together, as pairs", (randn(g, 2, 2, 9, 8), randn(g, 3, 2, 3, 2), randn(g, 3)),
-             {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}, hint=bias_hint),
+             {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}, hint=pair_hint),
         Case("unbatched input (C_in, H, W)", (randn(g, 2, 5, 6), randn(g, 3, 2, 3, 3), randn(g, 3)), {"padding": 1},
              hint="an unbatched input gives an unbatched (C_out, H_out, W_out) result: add a batch axis first "
                   "(`x[None]`) and remove it from the result."),
@@ -267,7 +273,8 @@ def check_conv2d_im2col(fn, seed: int = 0, name: str = "conv2d_im2col") -> None:
     torch's convolution or F.unfold. When it fails and `fn` calls the learner's `im2col`, that is checked first.
 
     >>> from course_lib import vectorised
-    >>> check_conv2d_im2col(vectorised.conv2d, name="vectorised.conv2d")
+    >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
+    ...     check_conv2d_im2col(vectorised.conv2d, name="vectorised.conv2d")
     ✓ vectorised.conv2d agrees with F.conv2d on 12 cases: channels, bias, stride, padding, dilation, unbatched, empty batch, float32, device
     """
     try:

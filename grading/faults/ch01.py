@@ -23,6 +23,13 @@ FAULTS = [
           loses=("test_conv1d_loops",), says="input's device"),
     Fault(A, "calls-torch-01", "conv1d_loops", (("    unbatched = x.dim() == 2\n", "    return F.conv1d(x, weight, bias, stride, padding, dilation)\n"),),
           loses=("test_conv1d_loops",), says="calls F.conv1d"),
+    # the checks' robustness (issue 16): the course's own function handed in, a bug that shows only for batch > 1
+    Fault(A, "course-naive-01", "conv1d_loops",
+          (("    return out[0] if unbatched else out",
+            "    return out[0] if unbatched else out\n\n\nimport course_lib.naive\n\nconv1d_loops = course_lib.naive.conv1d"),),
+          loses=("test_conv1d_loops",), says="calls course_lib.naive.conv1d"),
+    Fault(A, "batch-only-01", "conv1d_loops", (("window = x[n, :,", "window = x[0, :,"),),
+          loses=("test_conv1d_loops",), says="values differ; the first at [1, 0, 0]"),
     Fault(A, "same-side-01", "same_padding", (("return total // 2, total - total // 2", "return total - total // 2, total // 2"),),
           loses=("test_same_padding",), says="the extra cell on the wrong side"),
     Fault(A, "infinite-loop-01", "conv1d_loops", (("    unbatched = x.dim() == 2\n", "    while True:\n        pass\n"),),

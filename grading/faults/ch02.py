@@ -32,6 +32,9 @@ FAULTS = [
     Fault(A, "calls-torch-02", "conv2d_loops",
           (("    unbatched = x.dim() == 3\n", "    return F.conv2d(x, weight, bias, stride, padding, dilation, groups)\n"),),
           loses=("test_conv2d_loops",), says="calls F.conv2d"),
+    Fault(A, "input-zeroed-02", "conv2d_loops",  # zeroes its input in place: the result is the bias alone
+          (("    unbatched = x.dim() == 3\n", "    x.zero_()\n    unbatched = x.dim() == 3\n"),),
+          loses=("test_conv2d_loops",), says="changed its input `x` in place"),
     # conv2d_params
     Fault(A, "params-no-bias-02", "conv2d_params", (("(out_channels if bias else 0)", "0"),),
           loses=("test_conv2d_params",), says="the bias left out"),

@@ -58,6 +58,12 @@ FAULTS = [
     Fault(A, "calls-conv2d-05", "conv2d_im2col",
           (("    unbatched = x.dim() == 3\n", "    return F.conv2d(x, weight, bias, stride, padding, dilation)\n"),),
           loses=("test_conv2d_im2col",), says="calls F.conv2d"),
+    Fault(A, "course-vectorised-05", "conv2d_im2col",  # a wrapper around the course's own im2col convolution
+          (("    unbatched = x.dim() == 3\n",
+            "    from course_lib import vectorised\n    return vectorised.conv2d(x, weight, bias, stride, padding, dilation)\n"),),
+          loses=("test_conv2d_im2col",), says="calls course_lib.vectorised.conv2d"),
+    Fault(A, "size-no-padding-05", "conv2d_im2col", (("x.shape[2] + 2 * ph", "x.shape[2]"), ("x.shape[3] + 2 * pw", "x.shape[3]")),
+          loses=("test_conv2d_im2col",), says="zero padding adds 1 row above and below and 2 columns left and right"),
     Fault(A, "infinite-loop-05", "conv2d_im2col", (("    unbatched = x.dim() == 3\n", "    while True:\n        pass\n"),),
           loses=("test_conv2d_im2col",), says="Timeout"),
     # im2col_bytes
