@@ -335,7 +335,10 @@ def _differs(original, copy, layout, depth: int = 0) -> bool:
     if depth < 4 and isinstance(original, dict):
         return (not isinstance(copy, dict) or copy.keys() != original.keys()
                 or any(_differs(original[k], copy[k], layout[k], depth + 1) for k in original))
-    return False
+    try:
+        return copy is not original and bool(copy != original)  # an item of a list replaced
+    except Exception:  # noqa: BLE001 - a value that cannot be compared was put there by the learner's code
+        return True
 
 
 def _argument_names(fn, n_args: int, keywords) -> list[str]:

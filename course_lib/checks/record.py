@@ -70,7 +70,10 @@ class Opaque:
 def encode(value: Any, depth: int = 0) -> Any:
     """A JSON-able description of `value`: tensors by dtype, shape, device and bytes; plain values tagged by type."""
     if isinstance(value, torch.Tensor):
-        return _encode_tensor(value)
+        try:
+            return _encode_tensor(value)
+        except Exception:  # noqa: BLE001 - a tensor that cannot be read (a learner's subclass, …) is described
+            return {"opaque": f"a tensor of type {_type_name(value)} that could not be read", "text": ""}
     if value is None or type(value) in (bool, str):
         return {"plain": value}
     if type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool):  # numpy ints too
@@ -126,7 +129,7 @@ def _encode_tensor(t: torch.Tensor) -> dict:
     if t.numel() * t.element_size() > MAX_TENSOR_BYTES:
         return {"opaque": f"a tensor of shape {tuple(t.shape)} (too large to record)", "text": ""}
     data = torch.Tensor.contiguous(torch.Tensor.cpu(torch.Tensor.detach(t)))
-    raw = data.view(torch.uint8).numpy().tobytes() if data.numel() else b""
+    raw = data.reshape(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b""  # reshape: 0-dim too
     return {"tensor": {**described, "data": base64.b64encode(raw).decode("ascii")}}
 
 
