@@ -62,8 +62,13 @@ exercises: $(INSTRUCTOR_STAMP)
 examples: exercises
 	$(BIN)/python -m grading.examples
 
+# Every submission graded on its own, its kernel in a bubblewrap sandbox (Debian: apt install bubblewrap).
+#   make grade JOBS=4        sandboxes at once (default: one per core)
+#   make grade MEMORY=2G     each kernel's memory limit (default 4G)
+#   make grade UNSAFE=1      only where no sandbox can be made: student code then runs with your rights
 grade: $(INSTRUCTOR_STAMP)
-	$(BIN)/python -m grading.grade
+	$(BIN)/python -m grading.grade $(if $(JOBS),--jobs $(JOBS)) $(if $(MEMORY),--memory $(MEMORY)) \
+		$(if $(filter-out 0,$(UNSAFE)),--unsafe)
 
 # Slide decks: every lesson as an offline reveal.js deck in build/slides/ (open with no network). The browser
 # assets come from the npm registry, pinned in slides/package-lock.json; npm ci re-runs only when that changes.
