@@ -47,6 +47,7 @@ pyplot's list of open figures).
 """
 from __future__ import annotations
 
+import base64
 import io
 
 import matplotlib.colors
@@ -60,7 +61,9 @@ from course_lib import shapes
 
 HIGHLIGHT = "#d62728"  # red: the cells a kernel placement touches
 PADDING = "#7f7f7f"  # grey hatching: zero padding
-FONTSIZE = 11
+FONTSIZE = 13
+"""Points of the pictures' text (titles one more, tick labels one less): at :data:`DPI` 90 CSS pixels per inch the
+tick labels are 15 px, readable on a 1280x720 projector (the decks' rule: plot text at least 14 px)."""
 
 
 def as_array(values) -> np.ndarray:
@@ -797,9 +800,11 @@ class ShownFigure(matplotlib.figure.Figure):
 
     Jupyter shows a plain bare ``Figure`` as a picture only once pyplot's inline
     backend has registered its display hook (after the notebook's first pyplot
-    figure); before that it shows the text ``<Figure ...>``. This one carries its
-    own ``_repr_png_``, so it shows as a picture whenever it is the last
-    expression of a cell. Its text form reads like a plain ``Figure``'s.
+    figure); before that it shows the text ``<Figure ...>``. This one displays
+    itself (``_ipython_display_``) whenever it is the last expression of a cell,
+    as :func:`show` displays any figure: sharp on high-DPI screens and projectors,
+    with its description and its smallest text size in the output's metadata
+    (what the slide decks use). Its text form reads like a plain ``Figure``'s.
 
     >>> figure = ShownFigure(figsize=(2, 1))
     >>> figure._repr_png_()[:4], repr(figure)
@@ -810,19 +815,92 @@ class ShownFigure(matplotlib.figure.Figure):
         return figure_png(self, dpi=self.dpi)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        """No data of its own (``_repr_png_`` and the text form still make the picture), only the PNG's
-        metadata: ``alt``, the figure's :func:`figure_description`, which HTML exports (slides) show as
-        the image's alternative text.
+        """The PNG and its metadata, as :func:`display_bundle` makes them (for viewers that ask for a bundle).
 
         >>> figure = ShownFigure(figsize=(2, 1))
         >>> _ = figure.suptitle("a title")
-        >>> figure._repr_mimebundle_()
-        ({}, {'image/png': {'alt': 'a title'}})
+        >>> data, metadata = figure._repr_mimebundle_()
+        >>> sorted(data), metadata["image/png"]["alt"]
+        (['image/png', 'text/plain'], 'a title')
         """
-        return {}, {"image/png": {"alt": figure_description(self)}}
+        return display_bundle(self)
+
+    def _ipython_display_(self):
+        show(self)
 
     def __repr__(self) -> str:
         return matplotlib.figure.Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
+
+
+def text_px(figure, dpi: float = DPI) -> float | None:
+    """The size, in CSS pixels, of the smallest visible text in ``figure`` when it is shown ``dpi`` CSS pixels per
+    inch (as :func:`screen_png` shows it): tick labels, legends, titles, labels, numbers in cells. ``None`` when the
+    figure has no text. A slide deck enlarges a picture until this is at least its plot size (14 px).
+
+    >>> import matplotlib.figure
+    >>> figure = matplotlib.figure.Figure()
+    >>> ax = figure.add_subplot()
+    >>> _ = ax.set_title("t", fontsize=16), ax.tick_params(labelsize=8)
+    >>> text_px(figure)  # 8 pt at 90 CSS px per inch
+    10.0
+    """
+    import matplotlib.text
+
+    figure.draw_without_rendering()  # tick labels get their text when the figure is drawn
+    sizes = [
+        text.get_fontsize()
+        for text in figure.findobj(matplotlib.text.Text)
+        if text.get_visible() and text.get_text().strip() and (text.axes is None or text.axes.get_visible())
+    ]
+    return round(min(sizes) * dpi / 72, 2) if sizes else None
+
+
+def display_bundle(figure) -> tuple[dict, dict]:
+    """``(data, metadata)`` to display ``figure`` in a notebook: the PNG of :func:`screen_png` (twice the pixel
+    density), its text form, and metadata ``{"image/png": {"width": CSS width, "alt": description, "text_px":
+    smallest text}}`` (:func:`figure_description`, :func:`text_px`).
+
+    >>> import matplotlib.figure
+    >>> figure = matplotlib.figure.Figure(figsize=(4, 2))
+    >>> _ = figure.add_subplot().set_title("waves", fontsize=12)
+    >>> data, metadata = display_bundle(figure)
+    >>> abs(png_size(base64.b64decode(data["image/png"]))[0] - 2 * metadata["image/png"]["width"]) <= 1
+    True
+    >>> metadata["image/png"]["alt"], metadata["image/png"]["text_px"] < 15  # tick labels: 10 pt
+    ('waves', True)
+    """
+    png, width, _ = screen_png(figure)
+    metadata = {"width": width, "alt": figure_description(figure)}
+    smallest = text_px(figure)
+    if smallest is not None:
+        metadata["text_px"] = smallest
+    data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(figure)}
+    return data, {"image/png": metadata}
+
+
+def show(figure=None) -> None:
+    """Display ``figure`` (default: pyplot's current figure) in a notebook, as a :class:`ShownFigure` shows
+    itself: sharp, described, with its text size recorded for the slide decks; a pyplot figure is then closed, so
+    the inline backend does not show it a second time. Use it instead of ``plt.show()``::
+
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+        ...
+        plots.show(fig)
+    """
+    from IPython.display import display
+
+    if figure is None:
+        import matplotlib.pyplot as plt
+
+        figure = plt.gcf()
+    if not isinstance(figure, matplotlib.figure.Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, got {type(figure).__name__}; pass fig from plt.subplots().")
+    data, metadata = display_bundle(figure)
+    display(data, raw=True, metadata=metadata)
+    if type(figure) is not ShownFigure:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
 
 
 def _bare_figure(width: float, height: float, dpi: int | None = None) -> ShownFigure:

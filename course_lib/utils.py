@@ -118,3 +118,45 @@ def check_choice(name: str, value, choices) -> str:
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}; got {value!r}.")
     return value
+
+
+# ----------------------------------------------------------------------------
+# Tensors as JSON (a widget's spec, course_lib.offline).
+# ----------------------------------------------------------------------------
+
+EXACT_ELEMENTS = 4096
+"""Tensors up to this many elements keep float64 in :func:`tensor_to_json`; larger ones are stored as float32."""
+
+
+def tensor_to_json(tensor: torch.Tensor) -> dict:
+    """A real tensor as a JSON-able dict: its shape, dtype and zlib-compressed little-endian bytes in base64.
+    Up to :data:`EXACT_ELEMENTS` elements it is stored as float64 (exact); a larger one as float32.
+
+    >>> spec = tensor_to_json(torch.tensor([[1.0, 2.5]]))
+    >>> spec["shape"], spec["dtype"]
+    ([1, 2], 'float64')
+    >>> tensor_from_json(spec)
+    tensor([[1.0000, 2.5000]], dtype=torch.float64)
+    """
+    import base64
+    import zlib
+
+    check_tensor("tensor", tensor)
+    dtype = torch.float64 if tensor.numel() <= EXACT_ELEMENTS else torch.float32
+    values = tensor.detach().cpu().to(dtype).contiguous().numpy().astype(f"<f{dtype.itemsize}")
+    packed = base64.b64encode(zlib.compress(values.tobytes(), 6)).decode("ascii")
+    return {"shape": list(tensor.shape), "dtype": str(dtype).removeprefix("torch."), "zlib_base64": packed}
+
+
+def tensor_from_json(spec: dict) -> torch.Tensor:
+    """The tensor that :func:`tensor_to_json` stored (float64 or float32, as stored)."""
+    import base64
+    import zlib
+
+    import numpy as np
+
+    if not isinstance(spec, dict) or not {"shape", "dtype", "zlib_base64"} <= spec.keys():
+        raise ValueError(f"spec must be a dict from tensor_to_json with shape, dtype and zlib_base64; got {spec!r:.80}.")
+    dtype = check_choice("spec['dtype']", spec["dtype"], ("float64", "float32"))
+    values = np.frombuffer(zlib.decompress(base64.b64decode(spec["zlib_base64"])), dtype=f"<f{8 if dtype == 'float64' else 4}")
+    return torch.from_numpy(values.copy()).reshape(spec["shape"])

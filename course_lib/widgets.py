@@ -80,6 +80,11 @@ CHARS_PER_LINE = 90
 SLIDER_TRACK = 230
 """CSS pixels of a slider beyond its description: the track and the number after it."""
 
+SPEC_MIME = "application/vnd.course-widget+json"
+"""The mime type under which a widget's display data holds its :meth:`~_Widget.spec` (what it is, how it was made
+and its controls' values): ``course_lib.offline`` remakes the widget from it without the notebook's kernel, to
+draw its pictures for slide decks and web pages. JupyterLab has no renderer for it and ignores it."""
+
 TEXT_STYLE = "font-family: monospace; font-size: 13px; line-height: 18px; white-space: pre-wrap"
 NOTE_STYLE = "font-style: italic; color: #555; margin: 4px 0 0 0"
 
@@ -136,6 +141,16 @@ class _Widget:
 
     def summary(self) -> str:
         """One line saying what the widget shows now (its plain-text form)."""
+        raise NotImplementedError
+
+    def spec(self) -> dict:
+        """What the widget is, how to make it again and its controls' values, as JSON-able data:
+        ``{"widget": function name, "args": {its arguments}, "state": {control: value}}``, tensors as
+        :func:`course_lib.utils.tensor_to_json` stores them. ``course_lib.offline.from_spec`` makes it again.
+
+        >>> output_size_explorer(size=8, stride=2).spec()["state"]
+        {'size': 8, 'kernel_size': 3, 'stride': 2, 'padding': 0, 'dilation': 1}
+        """
         raise NotImplementedError
 
     def controls_note(self) -> str:
@@ -199,11 +214,12 @@ class _Widget:
         >>> e = output_size_explorer()
         >>> data, metadata = e._repr_mimebundle_()
         >>> sorted(data)
-        ['application/vnd.jupyter.widget-view+json', 'image/png', 'text/html', 'text/plain']
+        ['application/vnd.course-widget+json', 'application/vnd.jupyter.widget-view+json', 'image/png', 'text/html', 'text/plain']
         >>> metadata["image/png"]["width"] == e.css_size[0] == plots.png_size(e.png)[0] // 2
         True
         """
         data = self.widget._repr_mimebundle_(**kwargs)
+        data[SPEC_MIME] = self.spec()
         data["text/html"] = self.fallback_html()
         data["image/png"] = base64.b64encode(self.png).decode("ascii")
         data["text/plain"] = repr(self)
@@ -449,6 +465,16 @@ class DimensionSlicer(_Widget):
     def summary(self) -> str:
         return self.slice_title().replace("\n", ": ")
 
+    def spec(self) -> dict:
+        row, col = self.shown_axes
+        index = {name: s.value for axis, (name, s) in enumerate(zip(self.names, self.sliders)) if axis not in (row, col)}
+        return {
+            "widget": "dimension_slicer",
+            "args": {"tensor": utils.tensor_to_json(torch.from_numpy(self.data)), "names": list(self.names),
+                     "title": self.label, "rows": row, "cols": col, "index": index},
+            "state": {"same_scale": self.same_scale.value},
+        }
+
     def controls_note(self) -> str:
         row, col = self.shown_axes
         others = [name for axis, name in enumerate(self.names) if axis not in (row, col)]
@@ -560,6 +586,7 @@ class KernelStepper(_Widget):
         a = args.conv_args("kernel_stepper", x[None, None], w[None, None], None, stride, padding, dilation, 1, "zeros")
         self.n = n
         self.names = utils.spatial_names(n)
+        self._padding_arg = padding if isinstance(padding, (int, str)) else [int(p) for p in padding]
         self.input, self.weight = x, w
         self.stride, self.padding, self.dilation = a.stride, a.padding, a.dilation
         self.kernel_size, self.output_size = a.kernel_size, a.output_size
@@ -685,6 +712,14 @@ class KernelStepper(_Widget):
     def summary(self) -> str:
         return self.dot_product_text()
 
+    def spec(self) -> dict:
+        return {
+            "widget": "kernel_stepper",
+            "args": {"input": utils.tensor_to_json(self.input), "weight": utils.tensor_to_json(self.weight),
+                     "stride": list(self.stride), "padding": self._padding_arg, "dilation": list(self.dilation)},
+            "state": {"position": [s.value for s in self.position]},
+        }
+
     def controls_note(self) -> str:
         sliders = _names(f"out {name}" for name in self.names)
         return (
@@ -788,6 +823,7 @@ class OutputSizeExplorer(_Widget):
 
     def __init__(self, size=7, kernel_size=3, stride=1, padding=0, dilation=1):
         given = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+        self._given = given
         self.sliders = {}
         for name, (symbol, low, high) in _EXPLORER.items():
             value = utils.check_int(name, given[name], minimum=low)
@@ -864,6 +900,9 @@ class OutputSizeExplorer(_Widget):
         """
         read = {c for taps in self.placements() for c in taps}
         return [c for c in range(self.values()["size"]) if c not in read]
+
+    def spec(self) -> dict:
+        return {"widget": "output_size_explorer", "args": dict(self._given), "state": self.values()}
 
     def summary(self) -> str:
         v = self.values()
@@ -1059,7 +1098,7 @@ class ScatterStepper(_Widget):
 
         >>> s = ScatterStepper(torch.tensor([1.0, 2.0]), torch.tensor([0.5, -1.0]), stride=2, render=False)
         >>> print(s.stamp_text(1))
-        element 2 of 2: x[1] = 2 stamps 2*w onto out[2..3]
+        element 1 of 0..1: x[1] = 2 stamps 2*w onto out[2..3]
         out[2] += 2*0.5 -> 1;  out[3] += 2*(-1) -> -2
         """
         step = self._step(step)
@@ -1070,7 +1109,7 @@ class ScatterStepper(_Widget):
         first = tuple(c - p for c, p in zip(cells[0][1], self.padding))
         last = tuple(c - p for c, p in zip(cells[-1][1], self.padding))
         span = ", ".join(f"{a}..{b}" for a, b in zip(first, last))
-        head = (f"element {step + 1} of {len(self.elements)}: x[{', '.join(map(str, element))}] = "
+        head = (f"element {step} of 0..{len(self.elements) - 1}: x[{', '.join(map(str, element))}] = "
                 f"{plots.format_number(value, 3)} stamps {_term(value)}*w onto out[{span}]")
         terms = []
         for k, cell in cells:
@@ -1088,6 +1127,15 @@ class ScatterStepper(_Widget):
 
     def summary(self) -> str:
         return self.stamp_text().splitlines()[0]
+
+    def spec(self) -> dict:
+        return {
+            "widget": "scatter_stepper",
+            "args": {"input": utils.tensor_to_json(self.input), "weight": utils.tensor_to_json(self.weight),
+                     "stride": list(self.stride), "padding": list(self.padding), "dilation": list(self.dilation),
+                     "output_padding": list(self.output_padding)},
+            "state": {"step": self.step.value},
+        }
 
     def controls_note(self) -> str:
         return (
@@ -1111,7 +1159,7 @@ class ScatterStepper(_Widget):
             self.input, self.weight, self.accumulated(step), self.element(step), self.stamp(step), kept=self.kept(),
             first_index=tuple(-p for p in self.padding), vmin=min(float(final.min()), 0.0),
             vmax=max(float(final.max()), 0.0),
-            title=f"stamps 1..{step + 1} of {len(self.elements)}; {settings}",
+            title=f"stamps of elements 0..{step} (of 0..{len(self.elements) - 1}); {settings}",
         )
         self._show(figure, self.text)
 
@@ -1139,7 +1187,7 @@ def scatter_stepper(input: torch.Tensor, weight: torch.Tensor, stride=1, padding
 
     >>> s = scatter_stepper(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2)
     >>> s.output_size, s.summary()
-    ((5, 5), 'element 1 of 4: x[0, 0] = 1 stamps 1*w onto out[0..2, 0..2]')
+    ((5, 5), 'element 0 of 0..3: x[0, 0] = 1 stamps 1*w onto out[0..2, 0..2]')
     >>> s.step.value = 3  # move the slider: the text and the picture follow
     >>> s.output()[2]
     tensor([ 4.,  4., 10.,  6.,  6.], dtype=torch.float64)
