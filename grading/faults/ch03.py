@@ -51,7 +51,8 @@ FAULTS = [
     Fault(A, "frames-on-axis-1-03", "per_frame_conv2d", ((STACK, "torch.stack(outputs, dim=1)"),),
           loses=("test_per_frame_conv2d",), says="the frames stacked on the channel axis"),
     Fault(A, "fold-by-reshape-03", "per_frame_conv2d",
-          (("    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding) for t in range(video.shape[2])]\n"
+          (("    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding)\n"
+            "               for t in range(video.shape[2])]\n"
             "    out = torch.stack(outputs, dim=2)\n",
             "    n, c, t, h, w = video.shape\n"
             "    out = F.conv2d(video.reshape(n * t, c, h, w), weight2d, bias, padding=padding)\n"
@@ -60,10 +61,12 @@ FAULTS = [
     Fault(A, "per-frame-no-bias-03", "per_frame_conv2d", (("weight2d, bias, padding=padding", "weight2d, None, padding=padding"),),
           loses=("test_per_frame_conv2d",), says="a missing bias"),
     Fault(A, "per-frame-time-padding-03", "per_frame_conv2d",
-          (("    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding) for t in range(video.shape[2])]\n",
+          (("    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding)\n"
+            "               for t in range(video.shape[2])]\n",
             "    p = padding if isinstance(padding, int) else 0\n"
             "    video = F.pad(video, (0, 0, 0, 0, p, p))\n"
-            "    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding) for t in range(video.shape[2])]\n"),),
+            "    outputs = [F.conv2d(video[:, :, t], weight2d, bias, padding=padding)\n"
+            "               for t in range(video.shape[2])]\n"),),
           loses=("test_per_frame_conv2d",), says="padding along time too"),
     Fault(A, "per-frame-unbatched-03", "per_frame_conv2d", (("    if unbatched:\n        video = video[None]\n", ""),),
           loses=("test_per_frame_conv2d",), says="unbatched"),

@@ -9,20 +9,16 @@ visible and hidden checks alike.
 from grading.faults import Fault
 
 
-def route(assignment: str, student: str, cell: str, signature: str, code: str) -> Fault:
-    """The solution of `assignment` with the function `signature` of `cell` replaced by `code` (which defines it)."""
-    return Fault(assignment, student, cell, ((f"def {signature}:", f"{code.strip()}\n\n\ndef _solution_{signature}:"),),
+def route(assignment: str, student: str, cell: str, code: str) -> Fault:
+    """The solution of `assignment` with `code` (which defines the function `cell`) put in front of the worked
+    function of that name in the cell `cell`, which becomes `_solution_<cell>`."""
+    return Fault(assignment, student, cell, ((f"def {cell}(", f"{code.strip()}\n\n\ndef _solution_{cell}("),),
                  loses=(), says="")
 
 
-CONV1D = "conv1d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1)"
-CONV2D = "conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)"
-IM2COL = "im2col(x, kernel_size, stride=1, padding=0, dilation=1)"
-SCATTER = "conv_transpose1d_scatter(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1)"
-
 FAULTS = [
     # 01: conv1d by Python lists (.tolist() in, torch.tensor(..., dtype=x.dtype) out), by numpy; the length by math
-    route("01_conv1d", "route-lists-01", "conv1d_loops", CONV1D, '''
+    route("01_conv1d", "route-lists-01", "conv1d_loops", '''
 def conv1d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """By Python lists: the values out with .tolist(), the result back with torch.tensor(..., dtype=x.dtype)."""
     unbatched = x.dim() == 2
@@ -40,7 +36,7 @@ def conv1d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1):
     result = torch.tensor(out, dtype=x.dtype).reshape(len(samples), c_out, l_out)
     return result[0] if unbatched else result
 '''),
-    route("01_conv1d", "route-numpy-01", "conv1d_loops", CONV1D, '''
+    route("01_conv1d", "route-numpy-01", "conv1d_loops", '''
 import numpy as np
 
 
@@ -61,8 +57,7 @@ def conv1d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1):
     out = torch.from_numpy(np.ascontiguousarray(out)).to(x.dtype)
     return out[0] if unbatched else out
 '''),
-    route("01_conv1d", "route-math-01", "output_length",
-          "output_length(length, kernel_size, stride=1, padding=0, dilation=1)", '''
+    route("01_conv1d", "route-math-01", "output_length", '''
 import math
 
 
@@ -71,7 +66,7 @@ def output_length(length, kernel_size, stride=1, padding=0, dilation=1):
     return math.floor((length + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
 '''),
     # 02: conv2d by einsum on Tensor.unfold windows, one group at a time; counts by math.prod; the field backwards
-    route("02_conv2d", "route-einsum-02", "conv2d_loops", CONV2D, '''
+    route("02_conv2d", "route-einsum-02", "conv2d_loops", '''
 def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """By einsum on the windows (Tensor.unfold views), one group at a time."""
     unbatched = x.dim() == 3
@@ -88,8 +83,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
         out = out + bias[:, None, None]
     return out[0] if unbatched else out
 '''),
-    route("02_conv2d", "route-math-02", "conv2d_params",
-          "conv2d_params(in_channels, out_channels, kernel_size, groups=1, bias=True)", '''
+    route("02_conv2d", "route-math-02", "conv2d_params", '''
 import math
 
 
@@ -98,7 +92,7 @@ def conv2d_params(in_channels, out_channels, kernel_size, groups=1, bias=True):
     kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
     return out_channels * (in_channels // groups) * math.prod(kernel) + out_channels * int(bool(bias))
 '''),
-    route("02_conv2d", "route-backwards-02", "receptive_field", "receptive_field(kernel_sizes, strides)", '''
+    route("02_conv2d", "route-backwards-02", "receptive_field", '''
 def receptive_field(kernel_sizes, strides):
     """From the output back to the input: a field of f cells below a layer (k, s) is (f − 1)·s + k cells."""
     def one_axis(sizes, steps):
@@ -115,7 +109,7 @@ def receptive_field(kernel_sizes, strides):
     return tuple(one_axis([pair(k)[a] for k in kernel_sizes], [pair(s)[a] for s in strides]) for a in (0, 1))
 '''),
     # 03: conv3d by a matrix product; frames to a clip by Python lists; per frame by folding time into the batch
-    route("03_conv3d", "route-matmul-03", "conv3d_loops", "conv3d_loops(x, weight, bias=None, stride=1, padding=0)", '''
+    route("03_conv3d", "route-matmul-03", "conv3d_loops", '''
 def conv3d_loops(x, weight, bias=None, stride=1, padding=0):
     """By a matrix product: every (kd, kh, kw) block as a row (Tensor.unfold views) times the flattened weight."""
     unbatched = x.dim() == 4
@@ -133,14 +127,14 @@ def conv3d_loops(x, weight, bias=None, stride=1, padding=0):
         out = out + bias.view(-1, 1, 1, 1)
     return out[0] if unbatched else out
 '''),
-    route("03_conv3d", "route-lists-03", "frames_to_clip", "frames_to_clip(frames)", '''
+    route("03_conv3d", "route-lists-03", "frames_to_clip", '''
 def frames_to_clip(frames):
     """By Python lists: the frames' values regrouped channel by channel."""
     t, c = frames.shape[:2]
     values = frames.tolist()  # [t][c][h][w]
     return torch.tensor([[[values[i][ch] for i in range(t)] for ch in range(c)]], dtype=frames.dtype)
 '''),
-    route("03_conv3d", "route-fold-03", "per_frame_conv2d", "per_frame_conv2d(video, weight2d, bias=None, padding=0)", '''
+    route("03_conv3d", "route-fold-03", "per_frame_conv2d", '''
 def per_frame_conv2d(video, weight2d, bias=None, padding=0):
     """One F.conv2d call: the frames moved next to the batch, folded into it, and unfolded afterwards."""
     unbatched = video.dim() == 4
@@ -152,8 +146,7 @@ def per_frame_conv2d(video, weight2d, bias=None, padding=0):
     return out[0] if unbatched else out
 '''),
     # 04: the shape with numpy integers; N-d by numpy's sliding windows; 4-D by one F.conv3d per step
-    route("04_convnd", "route-numpy-shape-04", "conv_output_shape",
-          "conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1)", '''
+    route("04_convnd", "route-numpy-shape-04", "conv_output_shape", '''
 import numpy as np
 
 
@@ -165,7 +158,7 @@ def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1
     sizes = (i + 2 * p - d * (k - 1) - 1) // s + 1
     return tuple(input_shape[:-n - 1]) + (weight_shape[0],) + tuple(sizes)
 '''),
-    route("04_convnd", "route-numpy-04", "convnd_loops", "convnd_loops(x, weight, bias=None, stride=1, padding=0)", '''
+    route("04_convnd", "route-numpy-04", "convnd_loops", '''
 import numpy as np
 
 
@@ -187,7 +180,7 @@ def convnd_loops(x, weight, bias=None, stride=1, padding=0):
     out = torch.from_numpy(np.ascontiguousarray(out)).to(x.dtype)
     return out[0] if unbatched else out
 '''),
-    route("04_convnd", "route-stacked-04", "conv4d_by_conv3d", "conv4d_by_conv3d(x, weight, bias=None)", '''
+    route("04_convnd", "route-stacked-04", "conv4d_by_conv3d", '''
 def conv4d_by_conv3d(x, weight, bias=None):
     """One F.conv3d per output step: the kT input steps it reads stacked as channels, the kernel's kT slices too."""
     n, c_in, t = x.shape[:3]
@@ -197,7 +190,7 @@ def conv4d_by_conv3d(x, weight, bias=None):
     return torch.stack(steps, dim=2)
 '''),
     # 05: im2col by as_strided and by advanced indexing; the conv by einsum; the bytes with numpy integers
-    route("05_vectorising", "route-as-strided-05", "im2col", IM2COL, '''
+    route("05_vectorising", "route-as-strided-05", "im2col", '''
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """By Tensor.as_strided: all the windows as one strided view of the padded input."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel_size), pair(stride), pair(padding), pair(dilation)
@@ -212,7 +205,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     columns = windows.reshape(n, c * kh * kw, h_out * w_out)
     return columns[0] if unbatched else columns
 '''),
-    route("05_vectorising", "route-indexing-05", "im2col", IM2COL, '''
+    route("05_vectorising", "route-indexing-05", "im2col", '''
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """By advanced indexing: row and column index grids pick every window's taps at once."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel_size), pair(stride), pair(padding), pair(dilation)
@@ -228,8 +221,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     columns = windows.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
     return columns[0] if unbatched else columns
 '''),
-    route("05_vectorising", "route-einsum-05", "conv2d_im2col",
-          "conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1)", '''
+    route("05_vectorising", "route-einsum-05", "conv2d_im2col", '''
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """im2col, then einsum instead of @, then the positions unflattened by the sizes torch would give."""
     c_out, c_in, kh, kw = weight.shape
@@ -241,8 +233,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1):
     out = out.unflatten(-1, (h_out, w_out))
     return out if bias is None else out + bias[:, None, None]
 '''),
-    route("05_vectorising", "route-numpy-05", "im2col_bytes",
-          "im2col_bytes(input_shape, kernel_size, stride=1, padding=0, dilation=1, dtype=torch.float32)", '''
+    route("05_vectorising", "route-numpy-05", "im2col_bytes", '''
 import numpy as np
 
 
@@ -254,8 +245,7 @@ def im2col_bytes(input_shape, kernel_size, stride=1, padding=0, dilation=1, dtyp
     return (batch[0] if batch else 1) * c * np.prod(k) * np.prod(out) * torch.empty(0, dtype=dtype).element_size()
 '''),
     # 06: depthwise by shift and add; the pointwise step as a matrix product
-    route("06_grouped_separable", "route-shift-add-06", "depthwise_conv2d",
-          "depthwise_conv2d(x, weight, bias=None, stride=1, padding=0)", '''
+    route("06_grouped_separable", "route-shift-add-06", "depthwise_conv2d", '''
 def depthwise_conv2d(x, weight, bias=None, stride=1, padding=0):
     """Shift and add: one strided slice of the padded input per kernel tap, times that tap of every channel."""
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
@@ -269,8 +259,7 @@ def depthwise_conv2d(x, weight, bias=None, stride=1, padding=0):
             out = out + tap * weight[:, 0, u, v].view(-1, 1, 1)
     return out if bias is None else out + bias.view(-1, 1, 1)
 '''),
-    route("06_grouped_separable", "route-matmul-06", "depthwise_separable_conv2d",
-          "depthwise_separable_conv2d(x, depthwise_weight, pointwise_weight, bias=None, padding=0)", '''
+    route("06_grouped_separable", "route-matmul-06", "depthwise_separable_conv2d", '''
 def depthwise_separable_conv2d(x, depthwise_weight, pointwise_weight, bias=None, padding=0):
     """The pointwise step as a matrix product: (C_out, C) times (C, H·W) for every sample."""
     hidden = depthwise_conv2d(x, depthwise_weight, padding=padding)
@@ -280,7 +269,7 @@ def depthwise_separable_conv2d(x, depthwise_weight, pointwise_weight, bias=None,
     return out if bias is None else out + bias[:, None, None]
 '''),
     # 07: the scatter as a matrix product, and by index_add_; zero insertion by stacking zeros
-    route("07_transposed", "route-matmul-07", "conv_transpose1d_scatter", SCATTER, '''
+    route("07_transposed", "route-matmul-07", "conv_transpose1d_scatter", '''
 def conv_transpose1d_scatter(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
     """By a matrix product: the stamp of every (input position, tap) is sent to its output cell by a 0/1 matrix."""
     unbatched = x.dim() == 2
@@ -298,7 +287,7 @@ def conv_transpose1d_scatter(x, weight, bias=None, stride=1, padding=0, output_p
         out = out + bias[:, None]
     return out[0] if unbatched else out
 '''),
-    route("07_transposed", "route-index-add-07", "conv_transpose1d_scatter", SCATTER, '''
+    route("07_transposed", "route-index-add-07", "conv_transpose1d_scatter", '''
 def conv_transpose1d_scatter(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
     """By index_add_: for each tap j, every input position's stamp is added at i·stride + j·dilation at once."""
     unbatched = x.dim() == 2
@@ -315,8 +304,7 @@ def conv_transpose1d_scatter(x, weight, bias=None, stride=1, padding=0, output_p
         out = out + bias[:, None]
     return out[0] if unbatched else out
 '''),
-    route("07_transposed", "route-stacked-zeros-07", "conv_transpose1d_zero_insertion",
-          "conv_transpose1d_zero_insertion(x, weight, bias=None, stride=1, padding=0, output_padding=0)", '''
+    route("07_transposed", "route-stacked-zeros-07", "conv_transpose1d_zero_insertion", '''
 def conv_transpose1d_zero_insertion(x, weight, bias=None, stride=1, padding=0, output_padding=0):
     """The zeros inserted by stacking each input with stride − 1 zeros and cutting the trailing ones off."""
     k, length = weight.shape[-1], x.shape[-1]
@@ -327,8 +315,7 @@ def conv_transpose1d_zero_insertion(x, weight, bias=None, stride=1, padding=0, o
     return F.conv1d(padded, weight.flip(-1).transpose(0, 1), bias)
 '''),
     # 08: positions by numpy; linear and bilinear by numpy's np.interp
-    route("08_upsampling", "route-numpy-positions-08", "source_coordinates",
-          "source_coordinates(out_size, in_size, align_corners=False)", '''
+    route("08_upsampling", "route-numpy-positions-08", "source_coordinates", '''
 import numpy as np
 
 
@@ -341,7 +328,7 @@ def source_coordinates(out_size, in_size, align_corners=False):
         position = (o + 0.5) * in_size / out_size - 0.5
     return torch.from_numpy(np.clip(position, 0, in_size - 1))
 '''),
-    route("08_upsampling", "route-numpy-08", "upsample_linear1d", "upsample_linear1d(x, size, align_corners=False)", '''
+    route("08_upsampling", "route-numpy-08", "upsample_linear1d", '''
 import numpy as np
 
 
@@ -354,8 +341,7 @@ def upsample_linear1d(x, size, align_corners=False):
     out = np.array(rows, dtype=np.float64).reshape(*x.shape[:-1], size)
     return torch.from_numpy(out).to(x.dtype)
 '''),
-    route("08_upsampling", "route-numpy-bilinear-08", "upsample_bilinear2d",
-          "upsample_bilinear2d(x, size, align_corners=False)", '''
+    route("08_upsampling", "route-numpy-bilinear-08", "upsample_bilinear2d", '''
 import numpy as np
 
 
