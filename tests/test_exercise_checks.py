@@ -81,6 +81,21 @@ def test_every_solution_passes_its_checks(path):
     assert {gid: repr(e) for gid, e in raised.items() if e is not None} == {}
 
 
+WIDTH = 100
+"""The longest line of an exercise notebook's cells: JupyterLab 4 at 1280 px with its file browser open shows 108
+characters of a code cell (7.83 px each in a 846 px editor, measured in Chromium), so 100 fit with room to spare."""
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.parent.name for p in SOLUTIONS])
+def test_exercise_lines_fit_the_notebook_column(path):
+    released = ROOT / "exercises" / path.parent.name / path.name
+    for notebook in (path, released):
+        long = [f"{notebook.parent.name} {c.metadata.get('nbgrader', {}).get('grade_id')}: {len(line)}: {line}"
+                for c in nbformat.read(notebook, as_version=4).cells for line in c.source.splitlines()
+                if len(line) > WIDTH]
+        assert long == []
+
+
 @pytest.mark.parametrize("fault", IN_PROCESS, ids=[f.student for f in IN_PROCESS])
 def test_every_planted_mistake_is_caught_and_explained(fault):
     check_outcomes(fault, run_cells(submission(fault)))
