@@ -155,9 +155,10 @@ def mend(nb, known: dict[str, str]) -> list[str]:
     """Make a submitted notebook's nbgrader metadata safe to grade, in place; returns what was done, in words.
 
     A cell whose grade_id the instructor's notebook does not have (renamed, or an extra graded cell) and every copy
-    of a grade_id after the first (a pasted cell: JupyterLab copies its metadata) lose their nbgrader metadata and run
-    as ordinary cells. nbgrader then restores test cells from the gradebook and adds back missing ones."""
-    notes, seen = [], set()
+    of a grade_id but the last (a pasted cell: JupyterLab copies its metadata; the last copy runs after everything
+    it needs, and is the student's latest answer) lose their nbgrader metadata and run as ordinary cells. nbgrader
+    then restores test cells from the gradebook and adds back missing ones."""
+    notes, last = [], {}
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader")
         if meta is None:
@@ -167,11 +168,13 @@ def mend(nb, known: dict[str, str]) -> list[str]:
             notes.append(f"cell {index + 1} had grading metadata for an unknown cell {gid!r} (renamed or added): "
                          f"run as an ordinary cell")
             del cell.metadata["nbgrader"]
-        elif gid in seen:
+        else:
+            last[gid] = index
+    for index, cell in enumerate(nb.cells):
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid is not None and last[gid] != index:
             notes.append(f"cell {index + 1} was a copy of the graded cell {gid!r}: run as an ordinary cell")
             del cell.metadata["nbgrader"]
-        else:
-            seen.add(gid)
     return notes
 
 
@@ -235,6 +238,7 @@ def stage(root: pathlib.Path, staging: pathlib.Path, student: str, assignment: s
 
 @dataclasses.dataclass
 class Outcome:
+    """How grading one submission went; kept in grading/run/<student>/<assignment>/outcome.json for the report."""
     student: str
     assignment: str
     graded: bool
@@ -242,19 +246,34 @@ class Outcome:
     notes: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
 
+    def save(self, root: pathlib.Path) -> None:
+        folder = root / "grading" / "run" / self.student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "outcome.json").write_text(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def load(cls, root: pathlib.Path, student: str, assignment: str) -> "Outcome | None":
+        path = root / "grading" / "run" / student / assignment / "outcome.json"
+        return cls(**json.loads(path.read_text())) if path.exists() else None
+
 
 def grade_one(root: pathlib.Path, student: str, assignment: str, options: argparse.Namespace) -> Outcome:
     """Stage and autograde one submission in its own nbgrader process; never raises for the student's doing."""
+    outcome = _grade_one(root, student, assignment, options)
+    outcome.save(root)
+    return outcome
+
+
+def _grade_one(root: pathlib.Path, student: str, assignment: str, options: argparse.Namespace) -> Outcome:
     started = time.monotonic()
     staging = root / "grading" / "staging"
     outcome = Outcome(student, assignment, graded=False)
+    shutil.rmtree(root / "grading" / "run" / student / assignment, ignore_errors=True)
     staged = stage(root, staging, student, assignment)
     outcome.notes = staged.notes + [f"{m} was not submitted (scored 0)" for m in staged.missing]
     if staged.problem:
         outcome.problem = staged.problem
         return outcome
-    run_status = root / "grading" / "run" / student / assignment
-    shutil.rmtree(run_status, ignore_errors=True)
     logs = root / "grading" / "logs" / student
     logs.mkdir(parents=True, exist_ok=True)
     cells = sum(len(source_cells(root, assignment, n)) for n in notebook_names(root, assignment))
@@ -316,6 +335,8 @@ def notebook_status(root: pathlib.Path, student: str, assignment: str) -> dict:
     """What SandboxedExecute wrote about each notebook of the submission, merged."""
     merged = {"timed_out": [], "kernel_stopped": [], "not_run": [], "not_judgeable": []}
     for path in sorted((root / "grading" / "run" / student / assignment).glob("*.json")):
+        if path.name == "outcome.json":
+            continue
         data = json.loads(path.read_text())
         for key in merged:
             value = data.get(key)
@@ -341,8 +362,12 @@ def status_words(outcome: Outcome | None, score: dict | None, status: dict) -> s
     return "; ".join(parts)
 
 
-def write_report(root: pathlib.Path, outcomes: list[Outcome], unsafe: bool) -> list[dict]:
+def write_report(root: pathlib.Path, unsafe: bool) -> list[dict]:
+    """The run report from the gradebook and what grading each submission of submitted/ left in grading/run/."""
     scores = gradebook_scores(root)
+    found, refused = submissions(root)
+    outcomes = refused + [Outcome.load(root, s, a) or Outcome(s, a, False, problem="not graded yet (run make grade)")
+                          for s, a in found]
     done = {(o.student, o.assignment): o for o in outcomes}
     students = sorted({s for s, _ in scores} | {o.student for o in outcomes})
     rows = []
@@ -368,7 +393,7 @@ def write_report(root: pathlib.Path, outcomes: list[Outcome], unsafe: bool) -> l
     return rows
 
 
-def print_report(rows: list[dict], unsafe: bool, seconds: float, jobs: int) -> None:
+def print_report(rows: list[dict], unsafe: bool, seconds: float | None = None, jobs: int | None = None) -> None:
     shown = [r for r in rows if r["status"] != "not submitted"]
     width = max([len(r["student"]) for r in shown] + [7])
     print(f"\n{'student':<{width}}  {'assignment':<22} {'score':>11}  status")
@@ -380,8 +405,9 @@ def print_report(rows: list[dict], unsafe: bool, seconds: float, jobs: int) -> N
         key = r["status"].split(":")[0].split(";")[0]
         counts[key] = counts.get(key, 0) + 1
     print("\n" + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + f" ({len(rows)} student × assignment)")
-    print(f"graded in {seconds:.0f} s with {jobs} job(s); "
-          + ("NOT SANDBOXED (UNSAFE=1): student code ran with your rights" if unsafe else "every kernel in the sandbox"))
+    timing = f"graded in {seconds:.0f} s with {jobs} job(s); " if seconds is not None else ""
+    print(timing + ("NOT SANDBOXED (UNSAFE=1): student code ran with your rights" if unsafe
+                    else "every kernel in the sandbox"))
     print("wrote grading/report.csv, grading/grades.csv, grading/cells.csv; feedback in grading/feedback/; "
           "nbgrader's logs in grading/logs/")
 
@@ -437,12 +463,10 @@ class Progress:
             print()
 
 
-def grade(root: pathlib.Path = ROOT, jobs: int | None = None, unsafe: bool = False, memory: str = "4G",
-          quiet: bool = False) -> list[dict]:
-    """Grade every submission; return the report's rows. Raises RunFailed when the run cannot proceed."""
+def prepare(root: pathlib.Path, unsafe: bool = False, memory: str = "4G") -> None:
+    """Before grading: a sandbox can be made (or --unsafe), the gradebook is sound and backed up, and every
+    assignment is recorded in it (generate_assignment into a scratch folder: exercises/ is never written)."""
     from grading import sandbox
-    started = time.monotonic()
-    jobs = jobs or os.cpu_count() or 1
     sandbox.parse_size(memory)
     reason = sandbox.unavailable_reason()
     if reason and not unsafe:
@@ -457,27 +481,52 @@ def grade(root: pathlib.Path = ROOT, jobs: int | None = None, unsafe: bool = Fal
     if done.returncode != 0:
         raise RunFailed("nbgrader could not record the assignments in the gradebook (generate_assignment failed: "
                         f"{_reason(_log(root, 'generate'))}); see grading/logs/generate.log")
-    found, outcomes = submissions(root)
+
+
+def grade_all(root: pathlib.Path, jobs: int, unsafe: bool = False, memory: str = "4G", students=None,
+              quiet: bool = False) -> list[Outcome]:
+    """Grade every submission (or only those of `students`), `jobs` at a time."""
+    found, refused = submissions(root)
+    if students:
+        found = [(s, a) for s, a in found if s in students]
+    for outcome in refused:
+        outcome.save(root)
     options = argparse.Namespace(unsafe=unsafe, memory=memory)
     if not quiet:
         print(f"grading {len(found)} submissions with {jobs} job(s)"
               + ("" if not unsafe else " WITHOUT a sandbox (UNSAFE=1)"), flush=True)
     progress = Progress(len(found)) if not quiet else None
+    outcomes = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(grade_one, root, s, a, options) for s, a in found]
         for future in concurrent.futures.as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
+            outcomes.append(future.result())
             if progress:
-                progress.step(outcome)
-    graded = sorted({o.assignment for o in outcomes if o.graded})
+                progress.step(outcomes[-1])
+    return outcomes
+
+
+def finish(root: pathlib.Path, unsafe: bool = False) -> list[dict]:
+    """After grading: feedback for every assignment with graded submissions, the CSVs and the run report."""
+    graded = sorted({p.parent.name for p in (root / "grading" / "autograded").glob("*/*") if p.is_dir()})
     with open(_log(root, "feedback"), "w") as log:
         for assignment in graded:
             nbgrader("generate_feedback", assignment, "--force", root=root, log_level="ERROR", log=log)
     with open(_log(root, "export"), "w") as log:
         nbgrader("export", f"--to={root / 'grading' / 'grades.csv'}", root=root, log_level="ERROR", log=log)
     write_cells_csv(root)
-    rows = write_report(root, outcomes, unsafe)
+    return write_report(root, unsafe)
+
+
+def grade(root: pathlib.Path = ROOT, jobs: int | None = None, unsafe: bool = False, memory: str = "4G",
+          quiet: bool = False) -> list[dict]:
+    """`make grade`: prepare, grade every submission, finish; return the report's rows. Raises RunFailed when the
+    run as a whole cannot proceed."""
+    started = time.monotonic()
+    jobs = jobs or os.cpu_count() or 1
+    prepare(root, unsafe, memory)
+    grade_all(root, jobs, unsafe, memory, quiet=quiet)
+    rows = finish(root, unsafe)
     if not quiet:
         print_report(rows, unsafe, time.monotonic() - started, jobs)
     return rows
@@ -525,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="each kernel's memory limit (default 4G; or MEMORY=...)")
     parser.add_argument("--unsafe", action="store_true", default=os.environ.get("UNSAFE", "") not in ("", "0"),
                         help="grade without a sandbox where none can be made (or UNSAFE=1)")
+    parser.add_argument("--step", choices=("all", "prepare", "grade", "finish"), default="all",
+                        help="one step only, for grading on several machines (docs/grading.md)")
+    parser.add_argument("--students", default="", help="with --step grade: only these students (comma-separated)")
     args = parser.parse_args(argv)
     if args.exercises:
         generate()
@@ -533,7 +585,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make grade: JOBS must be a positive number of sandboxes, got {args.jobs}", file=sys.stderr)
         return 2
     try:
-        grade(ROOT, jobs=args.jobs, unsafe=args.unsafe, memory=args.memory)
+        if args.step == "all":
+            grade(ROOT, jobs=args.jobs, unsafe=args.unsafe, memory=args.memory)
+        elif args.step == "prepare":
+            prepare(ROOT, args.unsafe, args.memory)
+        elif args.step == "grade":
+            students = {s for s in args.students.split(",") if s}
+            grade_all(ROOT, args.jobs or os.cpu_count() or 1, args.unsafe, args.memory, students=students)
+        else:
+            print_report(finish(ROOT, args.unsafe), args.unsafe)
     except (RunFailed, ValueError) as error:
         print(f"make grade: {error}", file=sys.stderr)
         return 1

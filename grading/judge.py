@@ -53,12 +53,12 @@ def check_calls(source: str) -> list[tuple[str, dict]]:
         if len(call.args) != 1 or not isinstance(call.args[0], ast.Name):
             raise NotJudgeable(f"line {statement.lineno}: a check takes the learner's function by name as its "
                                f"only positional argument")
+        if any(k.arg is None for k in call.keywords):
+            raise NotJudgeable(f"line {statement.lineno}: no **arguments in a check call")
         try:
             kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
         except ValueError:
             raise NotJudgeable(f"line {statement.lineno}: a check's keyword arguments must be literals") from None
-        if None in kwargs:
-            raise NotJudgeable(f"line {statement.lineno}: no **arguments in a check call")
         calls.append((func.attr, kwargs))
     return calls
 
