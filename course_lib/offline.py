@@ -294,13 +294,13 @@ HINT_ONE = "One slider at a time: moving one puts the others back to the lesson'
 
 
 def html(drawn: Frames, min_text_px: float = 14.0, max_width: int = 1232, max_height: int = 640,
-         chars_per_line: int = 110) -> str:
+         chars_per_line: int = 110, max_scale: float = 1.5) -> str:
     """The HTML fragment that shows ``drawn`` (from :func:`frames`) with working sliders (needs
     :data:`PLAYER_JS` and :data:`PLAYER_CSS` on the page).
 
     Every picture is shown ``scale`` times its CSS size: as large as fits ``max_width`` and ``max_height`` (the
-    whole fragment: controls, text and picture, in CSS pixels) up to 1, and never so small that the stored
-    picture's smallest text is under ``min_text_px``. The picture's box is as tall as the tallest frame and the
+    whole fragment: controls, text and picture, in CSS pixels) up to ``max_scale`` (the PNG has twice the pixels,
+    so 1.5 stays sharp), and never so small that the stored picture's smallest text is under ``min_text_px``. The picture's box is as tall as the tallest frame and the
     text's as tall as the longest text (wrapped at ``chars_per_line``), so moving a slider never moves what is
     below.
 
@@ -315,7 +315,7 @@ def html(drawn: Frames, min_text_px: float = 14.0, max_width: int = 1232, max_he
     others = (math.ceil(len(drawn.controls) / 3) * 36 + len(drawn.fixed) * 28 + (28 if drawn.mode == "one" else 0)
               + (lines * 23.4 + 8 if any(p.text for p in drawn.pictures.values()) else 0))
     room = (max_width, max_height - others)
-    scale = min(1.0, room[0] / shown.width, room[1] / shown.height)
+    scale = min(max_scale, room[0] / shown.width, room[1] / shown.height)
     if shown.text_px:
         scale = max(scale, min_text_px / shown.text_px)
     drawn = _within(drawn, lambda p: p.width * scale <= room[0] + 0.5 and p.height * scale <= room[1] + 0.5)

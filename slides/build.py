@@ -106,8 +106,8 @@ BODY_PX, CODE_PX = 26, 18
 """Text sizes the template sets: prose (markdown) and code (cells, printed output, widgets' text)."""
 PLOT_PX = 14.5
 """A picture whose smallest text is known is shown wide enough for it to be this many pixels (the rule: 14)."""
-WIDGET_HEIGHT = HEIGHT - 2 * PADDING_Y - 48
-"""CSS pixels a widget's player may take: the slide under one line of code or a ``###`` heading."""
+WIDGET_HEIGHT = HEIGHT - 2 * PADDING_Y - 72
+"""CSS pixels a widget's player may take: the slide under a ``##`` heading (or two lines of code)."""
 CODE_CHARS = math.floor(CONTENT_WIDTH / (0.6 * CODE_PX))
 """Characters of code per line on a slide (monospace glyphs are about 0.6 em wide): longer lines wrap."""
 

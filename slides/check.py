@@ -37,6 +37,10 @@ VIEWPORT = {"width": 1280, "height": 720}
 
 MEASURE_JS = r"""
 () => {
+  // no transitions while measuring: a fragment fading in is still "hidden" at its first frame
+  const still = document.createElement('style');
+  still.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+  document.head.appendChild(still);
   const config = Reveal.getConfig();
   const W = config.width, H = config.height;
   const slidesBox = () => document.querySelector('.reveal .slides').getBoundingClientRect();
@@ -121,6 +125,7 @@ MEASURE_JS = r"""
     });
   }
   Reveal.slide(0, 0);
+  still.remove();
   const first = Reveal.getSlides()[0], second = Reveal.getSlides()[1];
   const title = first && first.querySelector('.celltag_deck-title');
   return {
