@@ -5,8 +5,11 @@
 
 Each check runs your function on a battery of cases, smallest first, compares with PyTorch in float64, and at the
 first wrong answer raises `CheckFailed` naming the likely mistake (a flipped kernel, a missing + 1, padding on the
-wrong side, …) with the smallest case that shows it. The graded test cells of the exercises call the same checks.
-One module per lesson; `core` holds the machinery.
+wrong side, …) when that mistake reproduces your result, and otherwise where your values first differ from torch's,
+with the smallest case that shows it. Your function gets its own copies of the inputs: changing them in place is
+reported, and so is calling torch's function (or the course's own, `course_lib.naive.conv1d` and the like) in a task
+that asks you to compute the result yourself. Any correct route passes (loops, Python lists, numpy, einsum, …). The
+graded test cells of the exercises call the same checks. One module per lesson; `core` holds the machinery.
 
 >>> from course_lib import naive
 >>> from course_lib.checks.core import allowing_course_lib

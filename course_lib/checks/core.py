@@ -526,7 +526,8 @@ def value_problem(name: str, got, expected) -> str | None:
     """What is wrong with a result that is not a tensor, apart from its value: its type, length or keys."""
     if isinstance(expected, int) and not isinstance(expected, bool):
         if isinstance(got, float) and got == expected:
-            return f"`{name}` returned the float {got!r}; a size is an int: use floor division `//` (`/` always gives a float)."
+            return (f"`{name}` returned the float {got!r}; a size is an int: use floor division `//` "
+                    f"(`/` always gives a float).")
         if not isinstance(got, int) or isinstance(got, bool):
             return f"`{name}` returned {_show(got)}; it should return an int."
     if isinstance(expected, (tuple, list)):
