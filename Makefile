@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench gpu-check instructor exercises examples grade slides clean
+.PHONY: lab test bench gpu-check instructor exercises examples grade slides deck-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -72,8 +72,15 @@ grade: $(INSTRUCTOR_STAMP)
 
 # Slide decks: every lesson as an offline reveal.js deck in build/slides/ (open with no network). The browser
 # assets come from the npm registry, pinned in slides/package-lock.json; npm ci re-runs only when that changes.
+# DECKS="01_conv1d 02_conv2d" builds only those lessons' decks.
+DECKS ?=
 slides: $(STAMP) slides/node_modules/.package-lock.json
-	$(BIN)/python slides/build.py
+	$(BIN)/python slides/build.py $(patsubst %,notebooks/%.ipynb,$(DECKS))
+
+# The decks measured at 1280x720 in Chromium (slides/check.py): one row per deck (slides, overflowing, fragments
+# off-screen, notes, widgets that move, smallest text), then every problem. DECKS=01_conv1d checks one deck.
+deck-check: slides
+	$(BIN)/python slides/check.py -v $(DECKS)
 
 slides/node_modules/.package-lock.json: slides/package-lock.json
 	npm ci --prefix slides --ignore-scripts --no-audit --no-fund

@@ -281,6 +281,19 @@ def drag_widgets(page) -> list[WidgetResult]:
     return results
 
 
+def save_screenshots(page, folder: Path, name: str) -> None:
+    """Save every slide, all its fragments shown, as ``<folder>/<name>_HH_V.png`` (what a 1280x720 screen shows)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = page.evaluate("Reveal.getSlides().length")
+    for i in range(count):
+        h, v = page.evaluate(
+            """(i) => { const at = Reveal.getIndices(Reveal.getSlides()[i]);
+                        Reveal.slide(at.h, at.v, Number.MAX_SAFE_INTEGER); return [at.h, at.v || 0]; }""", i)
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(folder / f"{name}_{h:02d}_{v}.png"))
+    page.evaluate("Reveal.slide(0, 0)")
+
+
 def measure_deck(browser, url: str, name: str, shots: Path | None = None) -> DeckReport:
     """Open the deck at ``url`` in a fresh 1280x720 page of ``browser`` and measure it (see the module's text)."""
     from browser_support import console_errors, guard_network
@@ -296,10 +309,9 @@ def measure_deck(browser, url: str, name: str, shots: Path | None = None) -> Dec
         page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
         page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
         page.wait_for_function("!window.MathJax || (MathJax.Hub && MathJax.Hub.queue.pending === 0)", timeout=30_000)
-        if shots:
-            shots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shots / f"{name}_title.png"))
         found = page.evaluate(MEASURE_JS)
+        if shots:
+            save_screenshots(page, shots, name)
         widgets = drag_widgets(page)
         page.wait_for_timeout(200)
         return DeckReport(name, found["slides"], widgets, found["titleGoal"], found["outline"], found["scale"],
@@ -325,7 +337,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="decks to measure, e.g. 01_conv1d (default: every deck in --out)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "slides", help="where make slides put the decks")
-    parser.add_argument("--shots", type=Path, help="save each deck's title slide as a PNG in this folder")
+    parser.add_argument("--shots", type=Path, help="save every slide of each deck as a PNG in this folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every problem under the table")
     args = parser.parse_args(argv)
     from browser_support import browser_skip_reason, launch
