@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench gpu-check instructor exercises examples grade slides deck-check clean
+.PHONY: lab lab-course test bench gpu-check instructor exercises examples grade slides deck-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -36,7 +36,22 @@ $(INSTRUCTOR_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,instructor]"
 	@touch $(INSTRUCTOR_STAMP)
 
-lab: $(STAMP)
+# The learner works on copies in $(WORK)/ (ignored by git; lab/workspace.py brings them up to date), so that
+# `git pull` never conflicts with a saved lesson. JupyterLab's settings overrides (lab/overrides.json, installed
+# into the venv) turn off the "get notified about official Jupyter news?" question and the update check.
+WORK ?= my-work
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+$(LAB_SETTINGS): lab/overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp lab/overrides.json $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
+	@$(BIN)/python lab/workspace.py --work $(WORK)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb --ServerApp.root_dir=$(WORK)
+
+# JupyterLab on the course's own files (authors and instructors: lessons, solutions/, nbgrader's Formgrader).
+lab-course: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)
