@@ -10,8 +10,9 @@ Steps (nbgrader's own commands, configured by nbgrader_config.py):
      written to a scratch folder, so grading never touches exercises/);
   2. for each submission, in parallel (`--jobs`, one per core by default): stage a clean copy of its notebooks
      (`stage`: an unreadable notebook, a pasted or renamed graded cell, a link or a stray file is dealt with here, and
-     said), then `nbgrader autograde` for that one student in its own process, its kernel in the sandbox and its test
-     cells judged outside it (grading/execute.py). Whatever one submission does, the others are graded;
+     said), then `nbgrader autograde`, a few submissions per process (`grade_batch`), each notebook's kernel in its
+     own sandbox and its test cells judged outside it (grading/execute.py). Whatever one submission does, the others
+     are graded;
   3. generate_feedback: one HTML page per student and notebook, hidden tests left out (grading/feedback/);
   4. export: grading/grades.csv (nbgrader's: a row per student and assignment), grading/cells.csv (a row per graded
      cell), and the run report grading/report.csv (a row per student and assignment: score, max, points waiting for
@@ -21,6 +22,7 @@ The exit status is non-zero only when the run as a whole could not proceed, neve
 from __future__ import annotations
 
 import argparse
+import ast
 import concurrent.futures
 import csv
 import dataclasses
@@ -37,12 +39,14 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BACKUPS_KEPT = 5
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 CELL_LIMIT = 30  # seconds, as nbgrader_config.py's Execute.timeout
+BATCH = 4  # submissions of one assignment per nbgrader process at most
 
 
 class RunFailed(Exception):
@@ -178,6 +182,52 @@ def mend(nb, known: dict[str, str]) -> list[str]:
     return notes
 
 
+PATCHABLE = {"torch", "F", "nn", "functional", "checks", "core", "record", "course_lib", "builtins", "naive",
+             "vectorised", "np", "numpy", "sys", "os", "importlib"}
+GRADER_NAMES = {"setprofile", "settrace", "_disable_torch_function", "DisableTorchFunction",
+                "DisableTorchFunctionSubclass", "TorchFunctionMode", "_pop_mode", "_push_mode", "COURSE_CHECKS_RECORD",
+                "Recording", "Replay", "_exit", "__builtins__"}
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def review_flags(nb) -> list[str]:
+    """What in a submission's code cells an instructor should look at: assignments to attributes of torch, the checks,
+    builtins and other modules (monkeypatching), and names of the machinery the checks rely on. The score does not
+    depend on them (the judge is outside the sandbox); they say where a submission tried."""
+    flags = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError):
+            continue
+        found = set()
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            for target in targets:
+                if isinstance(target, ast.Attribute) and _dotted(target).split(".")[0] in PATCHABLE:
+                    found.add(f"assigns {_dotted(target)}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") \
+                    and node.args and _dotted(node.args[0]).split(".")[0] in PATCHABLE:
+                found.add(f"calls {node.func.id} on {_dotted(node.args[0])}")
+            name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+            if name in GRADER_NAMES:
+                found.add(f"uses {name}")
+        flags += [f"review: cell {index + 1} {what}" for what in sorted(found)]
+    return flags
+
+
 def stage(root: pathlib.Path, staging: pathlib.Path, student: str, assignment: str) -> Staged:
     """Copy the submission's notebooks (and timestamp) to staging/<student>/<assignment>/, mended; nothing else is
     copied, no link is followed."""
@@ -205,17 +255,17 @@ def stage(root: pathlib.Path, staging: pathlib.Path, student: str, assignment: s
             result.problem = f"{name}.ipynb is not a notebook: it is not valid JSON ({error})"
             return result
         try:
-            nb = nbformat.from_dict(data)
-            if not isinstance(data, dict) or not isinstance(nb.get("cells"), list):
+            if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
                 raise ValueError("it has no list of cells")
-            nbformat.validator.normalize(nb)
-            nb = nbformat.convert(nb, 4)
-            nbformat.validate(nb)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nbformat's notes on missing cell ids: it adds them
+                nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+                nbformat.validate(nb)
         except Exception as error:  # noqa: BLE001 - any way a notebook can be malformed is reported in words
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             result.problem = f"{name}.ipynb is not a valid notebook ({first[:200]})"
             return result
-        result.notes += mend(nb, source_cells(root, assignment, name))
+        result.notes += mend(nb, source_cells(root, assignment, name)) + review_flags(nb)
         nbformat.write(nb, target / f"{name}.ipynb")
     if len(result.missing) == len(expected):
         result.problem = "the submission folder holds none of the assignment's notebooks (" + ", ".join(expected) + ")"
@@ -257,49 +307,62 @@ class Outcome:
         return cls(**json.loads(path.read_text())) if path.exists() else None
 
 
-def grade_one(root: pathlib.Path, student: str, assignment: str, options: argparse.Namespace) -> Outcome:
-    """Stage and autograde one submission in its own nbgrader process; never raises for the student's doing."""
-    outcome = _grade_one(root, student, assignment, options)
-    outcome.save(root)
-    return outcome
-
-
-def _grade_one(root: pathlib.Path, student: str, assignment: str, options: argparse.Namespace) -> Outcome:
+def grade_batch(root: pathlib.Path, batch: list[str], assignment: str, options: argparse.Namespace,
+                name: str) -> list[Outcome]:
+    """Stage and autograde a few submissions of one assignment in one nbgrader process (its start-up, about 6 s, is
+    paid once); each is judged on its own and never raises for a student's doing. A submission nbgrader could not
+    finish is reported with the reason from the log; when the whole process had to be stopped, the submissions it
+    had not finished are graded again one by one."""
     started = time.monotonic()
-    staging = root / "grading" / "staging"
-    outcome = Outcome(student, assignment, graded=False)
-    shutil.rmtree(root / "grading" / "run" / student / assignment, ignore_errors=True)
-    staged = stage(root, staging, student, assignment)
-    outcome.notes = staged.notes + [f"{m} was not submitted (scored 0)" for m in staged.missing]
-    if staged.problem:
-        outcome.problem = staged.problem
-        return outcome
-    logs = root / "grading" / "logs" / student
-    logs.mkdir(parents=True, exist_ok=True)
-    cells = sum(len(source_cells(root, assignment, n)) for n in notebook_names(root, assignment))
-    limit = 120 + 2 * CELL_LIMIT * (cells + 4)  # startup, and every cell interrupted after its limit (twice, worst)
-    arguments = ["autograde", assignment, f"--student={student}", "--force",
-                 f"--CourseDirectory.submitted_directory={staging}",
-                 f"--SandboxKernelManager.sandboxed={not options.unsafe}",
-                 f"--SandboxKernelManager.memory_limit={options.memory}"]
-    with open(logs / f"{assignment}.log", "w") as log:
-        try:
-            done = nbgrader(*arguments, root=root, log_level="ERROR", log=log, timeout=limit)
-            failed = done.returncode != 0
-        except subprocess.TimeoutExpired:
-            failed = True
-            log.write(f"\nstopped: grading this submission took longer than {limit} s\n")
-    outcome.seconds = time.monotonic() - started
-    if failed:
-        outcome.problem = "nbgrader could not grade it: " + _reason(logs / f"{assignment}.log")
-        return outcome
-    outcome.graded = True
-    return outcome
+    staging = root / "grading" / "staging" / name
+    shutil.rmtree(staging, ignore_errors=True)
+    outcomes, staged = {}, {}
+    for student in batch:
+        shutil.rmtree(root / "grading" / "run" / student / assignment, ignore_errors=True)
+        result = stage(root, staging, student, assignment)
+        outcomes[student] = Outcome(student, assignment, graded=False, problem=result.problem,
+                                    notes=result.notes + [f"{m} was not submitted (scored 0)" for m in result.missing])
+        if not result.problem:
+            staged[student] = [n for n in notebook_names(root, assignment) if f"{n}.ipynb" not in result.missing]
+    if staged:
+        log_path = _log(root, name)
+        cells = sum(len(source_cells(root, assignment, n)) for n in notebook_names(root, assignment))
+        limit = 60 + len(staged) * (60 + 2 * CELL_LIMIT * (cells + 4))  # start-ups, every cell interrupted twice
+        arguments = ["autograde", assignment, "--student=*", "--force",
+                     f"--CourseDirectory.submitted_directory={staging}",
+                     f"--SandboxKernelManager.sandboxed={not options.unsafe}",
+                     f"--SandboxKernelManager.memory_limit={options.memory}"]
+        with open(log_path, "w") as log:
+            try:
+                stopped = nbgrader(*arguments, root=root, log_level="ERROR", log=log, timeout=limit).returncode < 0
+            except subprocess.TimeoutExpired:
+                stopped = True
+                log.write(f"\nstopped: grading these submissions took longer than {limit} s\n")
+        text = log_path.read_text(errors="replace")
+        for student, notebooks in staged.items():
+            done = all((root / "grading" / "autograded" / student / assignment / f"{n}.ipynb").exists() and
+                       (root / "grading" / "run" / student / assignment / f"{n}.json").exists() for n in notebooks)
+            if done:
+                outcomes[student].graded = True
+            elif stopped and len(batch) > 1:
+                outcomes[student] = grade_batch(root, [student], assignment, options, f"{name}-{student}")[0]
+            else:
+                outcomes[student].problem = "nbgrader could not grade it: " + _reason(text, student)
+    shutil.rmtree(staging, ignore_errors=True)
+    seconds = (time.monotonic() - started) / len(batch)
+    for outcome in outcomes.values():
+        outcome.seconds = outcome.seconds or seconds
+        outcome.save(root)
+    return list(outcomes.values())
 
 
-def _reason(log: pathlib.Path) -> str:
-    """The most telling line of a failed nbgrader run's log."""
-    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+def _reason(log: str, student: str | None = None) -> str:
+    """The most telling line of a failed nbgrader run's log (of the part about `student`, when given)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    if student is not None:
+        mine = [i for i, line in enumerate(lines) if f"/{student}/" in line or f"'{student}'" in line]
+        if mine:
+            lines = lines[mine[0]:mine[-1] + 1]
     for line in reversed(lines):
         if line.startswith("stopped:"):
             return line[len("stopped: "):]
@@ -359,6 +422,8 @@ def status_words(outcome: Outcome | None, score: dict | None, status: dict) -> s
         parts.append(f"cells the grader cannot judge: {', '.join(status['not_judgeable'])}")
     if score and score["pending"]:
         parts.append(f"written answers pending manual grading ({score['pending']:g} points)")
+    if any(note.startswith("review:") for note in outcome.notes):
+        parts.append("flagged for review (its code patches modules or the checks' machinery: see notes)")
     return "; ".join(parts)
 
 
@@ -480,7 +545,7 @@ def prepare(root: pathlib.Path, unsafe: bool = False, memory: str = "4G") -> Non
                         root=root, log_level="ERROR", log=log)
     if done.returncode != 0:
         raise RunFailed("nbgrader could not record the assignments in the gradebook (generate_assignment failed: "
-                        f"{_reason(_log(root, 'generate'))}); see grading/logs/generate.log")
+                        f"{_reason(_log(root, 'generate').read_text())}); see grading/logs/generate.log")
 
 
 def grade_all(root: pathlib.Path, jobs: int, unsafe: bool = False, memory: str = "4G", students=None,
@@ -496,13 +561,21 @@ def grade_all(root: pathlib.Path, jobs: int, unsafe: bool = False, memory: str =
         print(f"grading {len(found)} submissions with {jobs} job(s)"
               + ("" if not unsafe else " WITHOUT a sandbox (UNSAFE=1)"), flush=True)
     progress = Progress(len(found)) if not quiet else None
+    by_assignment: dict[str, list[str]] = {}
+    for student, assignment in found:
+        by_assignment.setdefault(assignment, []).append(student)
+    size = max(1, min(BATCH, -(-len(found) // (2 * jobs))))  # at least two batches a job, to keep every core busy
+    batches = [(students[i:i + size], assignment) for assignment, students in sorted(by_assignment.items())
+               for i in range(0, len(students), size)]
     outcomes = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_one, root, s, a, options) for s, a in found]
+        futures = [pool.submit(grade_batch, root, students, assignment, options, f"batch-{k}")
+                   for k, (students, assignment) in enumerate(batches)]
         for future in concurrent.futures.as_completed(futures):
-            outcomes.append(future.result())
-            if progress:
-                progress.step(outcomes[-1])
+            for outcome in future.result():
+                outcomes.append(outcome)
+                if progress:
+                    progress.step(outcome)
     return outcomes
 
 

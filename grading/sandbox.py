@@ -4,8 +4,8 @@ What the kernel sees and may do:
   - a root of its own: the system's /usr (read-only), the Python environment that runs the course (read-only),
     the installed `course_lib` package (read-only) and nothing else of the course: not solutions/, not the gradebook,
     not other students' folders;
-  - a working folder of its own, a fresh scratch copy made for this one notebook (the only place it can write besides a
-    private /tmp and home), removed when the notebook ends;
+  - a working folder, a /tmp and a home of its own, each a 512 MiB tmpfs that vanishes with the sandbox; the only
+    file it writes that the grader reads is the checks' record, bound into the working folder;
   - its own mount, PID, network, IPC and UTS namespaces: no network at all, loopback included (its loopback is its own);
   - when the grader runs as root, an unprivileged user (`nobody`, uid 65534) for the kernel; otherwise the grader's
     own user inside a user namespace, without privileges;
@@ -43,6 +43,7 @@ RECORD = ".check-record.jsonl"  # the checks' record (course_lib.checks.record),
 DEFAULT_MEMORY = "4G"
 DEFAULT_PROCESSES = 256
 MAX_FILE = 256 * 2**20  # no single file written in the sandbox may exceed this
+SCRATCH_BYTES = 512 * 2**20  # each of the sandbox's own folders (/tmp, home, working folder) is a tmpfs this large
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,10 +115,11 @@ def bwrap_command(kernel: list[str], paths: SandboxPaths, root: bool | None = No
         args += _with_parents(f"/etc/{name}", made) + ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for path in read_only_paths():
         args += _with_parents(path, made) + ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
     args += _with_parents(WORK, made)
-    args += ["--perms", "1777", "--tmpfs", str(pathlib.PurePosixPath(WORK).parent)]
-    args += ["--bind", paths.work, WORK]
+    args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", str(pathlib.PurePosixPath(WORK).parent)]
+    args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", WORK]
+    args += ["--bind", os.path.join(paths.work, RECORD), f"{WORK}/{RECORD}"]  # the one file the grader reads back
     args += _with_parents(paths.ipc, made) + ["--bind", paths.ipc, paths.ipc]
     args += ["--chdir", WORK, "--clearenv"]
     env = {"HOME": str(pathlib.PurePosixPath(WORK).parent), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
@@ -159,11 +161,14 @@ def unavailable_reason() -> str | None:
 
 
 def prepare(paths: SandboxPaths) -> None:
-    """Create the scratch folders, writable by the sandbox's user."""
+    """Create the scratch folders and the (empty) record file, writable by the sandbox's user."""
     for folder in (paths.work, paths.ipc):
         os.makedirs(folder, exist_ok=True)
-        if os.geteuid() == 0:
-            os.chown(folder, SANDBOX_UID, SANDBOX_UID)
+    record = os.path.join(paths.work, RECORD)
+    open(record, "a").close()
+    if os.geteuid() == 0:
+        for path in (paths.work, paths.ipc, record):
+            os.chown(path, SANDBOX_UID, SANDBOX_UID)
     os.chmod(os.path.dirname(paths.work), 0o711)
 
 

@@ -197,6 +197,8 @@ def test_a_hostile_or_broken_submission_gets_exactly_its_honest_score_and_a_stat
             assert fault.says in error_text(cells[gid]), f"{gid}: {error_text(cells[gid])}"
     if fault.says and not fault.loses:
         assert fault.says in row["notes"], row["notes"]
+    attacks = fault.student.startswith(("patch-", "kernel-exit"))  # monkeypatching, os._exit
+    assert ("flagged for review" in row["status"]) == attacks, row["status"]
 
 
 def test_nothing_outside_the_students_own_folders_changed(course):
