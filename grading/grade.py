@@ -569,10 +569,18 @@ def grade_all(root: pathlib.Path, jobs: int, unsafe: bool = False, memory: str =
                for i in range(0, len(students), size)]
     outcomes = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_batch, root, students, assignment, options, f"batch-{k}")
-                   for k, (students, assignment) in enumerate(batches)]
+        futures = {pool.submit(grade_batch, root, students, assignment, options, f"batch-{k}"): (students, assignment)
+                   for k, (students, assignment) in enumerate(batches)}
         for future in concurrent.futures.as_completed(futures):
-            for outcome in future.result():
+            try:
+                batch = future.result()
+            except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the class: say so for these
+                students, assignment = futures[future]
+                batch = [Outcome(s, assignment, False, problem=f"the grader failed on it ({type(error).__name__}: "
+                                                                f"{error}); please report this") for s in students]
+                for outcome in batch:
+                    outcome.save(root)
+            for outcome in batch:
                 outcomes.append(outcome)
                 if progress:
                     progress.step(outcome)
