@@ -6,20 +6,27 @@ Modules (read them in this order):
 - ``vectorised``  the same functions as im2col + matmul (and col2im), fast and differentiable
 - ``shapes``      output sizes, parameter and multiply-accumulate counts, receptive fields
 - ``fourier``     the same convolutions by FFT: fast for large kernels (lesson 05)
-- ``winograd``    3x3 stride-1 conv2d by Winograd F(2x2, 3x3): 2.25x fewer multiplications (lesson 05)
+- ``winograd``    3x3 stride-1 conv2d by Winograd F(2x2, 3x3): 2.25x fewer multiplies (lesson 05)
 - ``timing``      timing done right on CPU and GPU, on torch.utils.benchmark (lesson 05)
 - ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
-- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD), (2+1)-D and channel-separated (CSN) blocks
+- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD), (2+1)-D
+                  and channel-separated (CSN) blocks
 - ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
 - ``padding``     the four padding modes by index arithmetic
-- ``args``        the arguments of a convolution and a transposed convolution, checked once (used by every implementation)
+- ``args``        the arguments of a convolution and a transposed convolution, checked once (used
+                  by every implementation)
 - ``utils``       the leaf: small argument checks and layout names, imported by every other module
-- ``layers``      thin nn.Module wrappers (Conv2d, ConvTranspose2d, ...) over the course's own functions (lesson 09)
+- ``layers``      thin nn.Module wrappers (Conv2d, ConvTranspose2d, ...) over the course's own
+                  functions (lesson 09)
 - ``data``        a photo shipped with matplotlib, synthetic videos and volumes
-- ``widgets``     dimension slicer, kernel stepper, output-size explorer, scatter stepper (ipywidgets)
+- ``widgets``     dimension slicer, kernel stepper, output-size explorer, scatter stepper
+                  (ipywidgets)
+- ``offline``     the widgets without a kernel: their pictures drawn ahead, and a page that switches
+                  them (slide decks, web pages)
 - ``plots``       the drawing helpers the widgets use, usable from lessons
-- ``checks``      the exercises' checks: run your function against torch and name the likely mistake (a package:
-                  ``checks.core`` is the machinery, one module per lesson holds its checks)
+- ``checks``      the exercises' checks: run your function against torch and name the likely
+                  mistake (a package: ``checks.core`` is the machinery, one module per lesson holds
+                  its checks)
 
 ``naive`` and ``vectorised`` expose the same names with the signatures of
 ``torch.nn.functional``, so either can replace the other, or torch's.

@@ -268,7 +268,8 @@ class ConvTransposeArgs(_SlidingArgs):
 
 
 def check_transpose_groups(op, groups, input: torch.Tensor, weight: torch.Tensor) -> int:
-    """Channels of a transposed convolution: input ``C_in == weight.shape[0]``, divisible by ``groups``."""
+    """Channels of a transposed convolution: input ``C_in == weight.shape[0]``, divisible by
+    ``groups``."""
     groups = utils.check_int("groups", groups, minimum=1)
     in_channels = weight.shape[0]
     if in_channels % groups:

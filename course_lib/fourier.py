@@ -48,7 +48,8 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution by FFT: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
+    """1-D convolution by FFT: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
+    ``(N, C_out, L_out)``.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 
@@ -60,7 +61,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution by FFT: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+    """2-D convolution by FFT: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
+    ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 
@@ -75,7 +77,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution by FFT: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)``.
+    """3-D convolution by FFT: input ``(N, C_in, D, H, W)``, weight
+    ``(C_out, C_in/groups, kD, kH, kW)``.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 

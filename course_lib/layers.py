@@ -62,7 +62,8 @@ class _ConvBase(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """torch's initialisation: weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        """torch's initialisation: weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in),
+        1/sqrt(fan_in))."""
         with torch.no_grad():
             nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
             if self.bias is not None:
@@ -142,21 +143,24 @@ class Conv2d(_ConvBase):
 
 
 class ConvTranspose2d(_ConvBase):
-    """A 2-D transposed convolution layer: ``torch.nn.ConvTranspose2d``'s interface, ``vectorised.conv_transpose2d`` inside.
+    """A 2-D transposed convolution layer: ``torch.nn.ConvTranspose2d``'s interface,
+    ``vectorised.conv_transpose2d`` inside.
 
     Args (as ``torch.nn.ConvTranspose2d``):
         in_channels, out_channels: channels of the input and the output.
         kernel_size, stride, dilation: int or pair.
-        padding: int or pair: ``dilation * (kernel_size - 1) - padding`` zeros are added around the input.
-        output_padding: int or pair, extra rows/columns on one side of the output (each below stride or dilation).
+        padding: int or pair: ``dilation * (kernel_size - 1) - padding`` zeros are added around the
+            input.
+        output_padding: int or pair, extra rows/columns on one side of the output (each below stride or
+            dilation).
         groups, bias: as in :class:`Conv2d`.
         padding_mode: only ``"zeros"``, as in torch.
         device, dtype: where and in which dtype to create the parameters.
 
     Parameters: ``weight`` of shape ``(in_channels, out_channels / groups, kH, kW)`` (in and out swapped
     compared with :class:`Conv2d`: it is the weight of the convolution it transposes), ``bias`` of shape
-    ``(out_channels,)`` (or ``None``). ``forward(input, output_size=None)`` picks the output padding that
-    gives ``output_size`` when one is given, as torch does.
+    ``(out_channels,)`` (or ``None``). ``forward(input, output_size=None)`` picks the output padding
+    that gives ``output_size`` when one is given, as torch does.
 
     Taught in lesson 09 (capstone).
 
@@ -190,7 +194,8 @@ class ConvTranspose2d(_ConvBase):
                               self.out_channels, device, dtype)
 
     def _output_padding(self, input, output_size):
-        """The output padding that makes the output ``output_size`` (torch's rule), or the layer's own."""
+        """The output padding that makes the output ``output_size`` (torch's rule), or the layer's
+        own."""
         if output_size is None:
             return self.output_padding
         output_size = tuple(int(s) for s in output_size)[-2:]

@@ -126,10 +126,12 @@ def conv_transpose_by_gradient(input, weight, bias=None, stride=1, padding=0, ou
 
 
 def _conv_size(a: args.ConvTransposeArgs) -> tuple[int, ...]:
-    """Spatial size S' of the convolution (same weight and arguments) of the transposed convolution's output.
+    """Spatial size S' of the convolution (same weight and arguments) of the transposed convolution's
+    output.
 
     ``S' = S + floor(output_padding / stride)`` on each axis: it equals the transposed
-    convolution's input size S unless ``output_padding >= stride`` (allowed when it is below the dilation).
+    convolution's input size S unless ``output_padding >= stride`` (allowed when it is below the
+    dilation).
     """
     return tuple(
         shapes.output_length(o, k, s, 2 * p, d)
@@ -138,7 +140,8 @@ def _conv_size(a: args.ConvTransposeArgs) -> tuple[int, ...]:
 
 
 def _rows_within(m: torch.Tensor, channels: int, size, full_size) -> torch.Tensor:
-    """Keep the rows of ``m`` (``channels * prod(full_size)`` of them) whose position lies within ``size``."""
+    """Keep the rows of ``m`` (``channels * prod(full_size)`` of them) whose position lies within
+    ``size``."""
     m = m.reshape(channels, *full_size, m.shape[1])
     m = m[(slice(None), *(slice(0, s) for s in size))]
     return m.reshape(channels * math.prod(size), m.shape[-1])

@@ -51,7 +51,8 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
+    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
+    ``(N, C_out, L_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -65,7 +66,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
+    ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -81,7 +83,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` ->
+    ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -157,7 +160,8 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
+    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` ->
+    ``(N, C_out, L_out)``.
 
     Arguments as in :func:`conv_transposend`.
 
@@ -171,7 +175,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` ->
+    ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
 
@@ -185,7 +190,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight
+    ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
 
@@ -199,7 +205,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
-    """The scatter loops, for checked arguments ``a`` (see :class:`course_lib.args.ConvTransposeArgs`)."""
+    """The scatter loops, for checked arguments ``a`` (see
+    :class:`course_lib.args.ConvTransposeArgs`)."""
     x = a.input  # (N, C_in, *input_size)
     batch, in_channels = x.shape[:2]
     in_per_group, out_per_group = in_channels // a.groups, a.weight.shape[1]

@@ -1,21 +1,27 @@
-"""Widgets that move without a kernel: their pictures for every setting, drawn ahead, and a page that switches them.
+"""Widgets that move without a kernel: their pictures for every setting, drawn ahead, and a page
+that switches them.
 
-In JupyterLab a widget (``course_lib.widgets``) redraws in Python whenever a slider moves. A slide deck or a web
-page has no Python, so this module draws the pictures ahead, with the widget's own drawing code, and writes an
-HTML fragment whose plain ``<input type="range">`` sliders switch between them in the browser:
+In JupyterLab a widget (``course_lib.widgets``) redraws in Python whenever a slider moves. A slide
+deck or a web page has no Python, so this module draws the pictures ahead, with the widget's own
+drawing code, and writes an HTML fragment whose plain ``<input type="range">`` sliders switch
+between them in the browser:
 
-1. A widget's display data holds its spec (``widgets.SPEC_MIME``: which widget, its arguments, its controls'
-   values); :func:`from_spec` makes the widget again in any Python process (no notebook kernel).
-2. :func:`frames` moves its sliders through their settings and keeps each picture (a PNG at twice the pixel
-   density), its text and its description. When the sliders have at most ``max_frames`` settings together, every
-   combination is drawn (mode ``"all"``); otherwise each slider moves on its own from the stored setting (mode
-   ``"one"``: moving one slider puts the others back, and the fragment says so).
-3. :func:`html` writes the fragment: the sliders, the text and the picture, with the frames as JSON; the page
-   needs :data:`PLAYER_JS` once (and :data:`PLAYER_CSS`), which wires every fragment on the page.
+1. A widget's display data holds its spec (``widgets.SPEC_MIME``: which widget, its arguments, its
+   controls' values); :func:`from_spec` makes the widget again in any Python process (no notebook
+   kernel).
+2. :func:`frames` moves its sliders through their settings and keeps each picture (a PNG at twice
+   the pixel density), its text and its description. When the sliders have at most ``max_frames``
+   settings together, every combination is drawn (mode ``"all"``); otherwise each slider moves on
+   its own from the stored setting (mode ``"one"``: moving one slider puts the others back, and the
+   fragment says so).
+3. :func:`html` writes the fragment: the sliders, the text and the picture, with the frames as JSON;
+   the page needs :data:`PLAYER_JS` once (and :data:`PLAYER_CSS`), which wires every fragment on the
+   page.
 
-Controls that cannot move without Python (the dimension slicer's axis dropdowns and colour-scale checkbox) are
-written as plain text, not drawn as controls. The arrow keys move a focused slider, not the slide (reveal.js
-leaves keys to a focused ``<input>``, and the player stops them from reaching the page).
+Controls that cannot move without Python (the dimension slicer's axis dropdowns and colour-scale
+checkbox) are written as plain text, not drawn as controls. The arrow keys move a focused slider,
+not the slide (reveal.js leaves keys to a focused ``<input>``, and the player stops them from
+reaching the page).
 
 >>> import torch
 >>> from course_lib import widgets
@@ -58,8 +64,8 @@ class Control:
 
 @dataclasses.dataclass
 class Picture:
-    """One setting's picture: PNG bytes (twice the pixel density), its CSS size, the widget's text, a description
-    and the smallest text in the picture in CSS pixels (``plots.text_px``)."""
+    """One setting's picture: PNG bytes (twice the pixel density), its CSS size, the widget's text, a
+    description and the smallest text in the picture in CSS pixels (``plots.text_px``)."""
 
     png: bytes
     width: int
@@ -71,8 +77,9 @@ class Picture:
 
 @dataclasses.dataclass
 class Frames:
-    """A widget drawn ahead: its sliders, the fixed settings (as words), the mode (``"all"`` combinations or
-    ``"one"`` slider at a time) and the pictures keyed by the sliders' values joined by commas (``"2,0"``)."""
+    """A widget drawn ahead: its sliders, the fixed settings (as words), the mode (``"all"``
+    combinations or ``"one"`` slider at a time) and the pictures keyed by the sliders' values joined by
+    commas (``"2,0"``)."""
 
     widget: str
     controls: list[Control]
@@ -90,8 +97,8 @@ class Frames:
 
 
 def from_spec(spec: dict):
-    """The widget a spec describes (``widget.spec()``, stored in its display data), made again and set to the
-    stored values of its controls.
+    """The widget a spec describes (``widget.spec()``, stored in its display data), made again and set
+    to the stored values of its controls.
 
     >>> from course_lib import widgets
     >>> explorer = from_spec(widgets.output_size_explorer(size=9, stride=2).spec())
@@ -160,7 +167,8 @@ def _picture(widget) -> Picture:
 
 
 def _thin(values: list[int], stored: int, most: int) -> list[int]:
-    """At most ``most`` of ``values`` (evenly spread), always keeping the first, the last and ``stored``."""
+    """At most ``most`` of ``values`` (evenly spread), always keeping the first, the last and
+    ``stored``."""
     if len(values) <= most:
         return values
     step = math.ceil((len(values) - 1) / (most - 1))
@@ -266,9 +274,9 @@ PLAYER_JS = r"""
 anywhere: it waits for the page)."""
 
 def _within(drawn: Frames, fits) -> Frames:
-    """``drawn`` keeping only the settings whose picture ``fits``: in mode ``"one"`` each slider's range shrinks
-    to the values around the stored one that fit (a slider of one value is dropped); in mode ``"all"`` nothing is
-    dropped (a test of the page finds a picture that does not fit)."""
+    """``drawn`` keeping only the settings whose picture ``fits``: in mode ``"one"`` each slider's range
+    shrinks to the values around the stored one that fit (a slider of one value is dropped); in mode
+    ``"all"`` nothing is dropped (a test of the page finds a picture that does not fit)."""
     if drawn.mode != "one":
         return drawn
     stored = [c.value for c in drawn.controls]
@@ -298,11 +306,12 @@ def html(drawn: Frames, min_text_px: float = 14.0, max_width: int = 1232, max_he
     """The HTML fragment that shows ``drawn`` (from :func:`frames`) with working sliders (needs
     :data:`PLAYER_JS` and :data:`PLAYER_CSS` on the page).
 
-    Every picture is shown ``scale`` times its CSS size: as large as fits ``max_width`` and ``max_height`` (the
-    whole fragment: controls, text and picture, in CSS pixels) up to ``max_scale`` (the PNG has twice the pixels,
-    so 1.5 stays sharp), and never so small that the stored picture's smallest text is under ``min_text_px``. The picture's box is as tall as the tallest frame and the
-    text's as tall as the longest text (wrapped at ``chars_per_line``), so moving a slider never moves what is
-    below.
+    Every picture is shown ``scale`` times its CSS size: as large as fits ``max_width`` and
+    ``max_height`` (the
+    whole fragment: controls, text and picture, in CSS pixels) up to ``max_scale`` (the PNG has twice
+    the pixels, so 1.5 stays sharp), and never so small that the stored picture's smallest text is under
+    ``min_text_px``. The picture's box is as tall as the tallest frame and the text's as tall as the
+    longest text (wrapped at ``chars_per_line``), so moving a slider never moves what is below.
 
     >>> from course_lib import widgets
     >>> page = html(frames(widgets.kernel_stepper(torch.arange(5.0), torch.ones(2))))

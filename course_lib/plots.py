@@ -306,7 +306,8 @@ WINDOW_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564
 
 
 def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: int = 80):
-    """One small panel per output cell of a single-channel 2-D convolution, showing the cells its window reads.
+    """One small panel per output cell of a single-channel 2-D convolution, showing the cells its window
+    reads.
 
     Lesson 02's worked example of stride, padding and dilation. Panel ``(r, c)``
     shows the zero-padded input, numbered by **input index** as the kernel
@@ -445,8 +446,8 @@ ALT_LENGTH = 250
 
 
 def figure_description(figure) -> str:
-    """A short description of a figure, for the alternative text of its picture: its title (``suptitle``),
-    else its panels' titles, else its axis labels, else how many panels it has.
+    """A short description of a figure, for the alternative text of its picture: its title
+    (``suptitle``), else its panels' titles, else its axis labels, else how many panels it has.
 
     >>> import matplotlib.figure
     >>> figure = matplotlib.figure.Figure()
@@ -691,7 +692,8 @@ def _input_title(is_padding) -> str:
 
 
 def _fits(values, cell: float) -> bool:
-    """Whether the numbers of ``values``, written as draw_grid writes them, fit in cells ``cell`` inches wide."""
+    """Whether the numbers of ``values``, written as draw_grid writes them, fit in cells ``cell``
+    inches wide."""
     widest = max((len(format_number(v, 2)) for v in np.ravel(values) if np.isfinite(v)), default=1)
     return widest * 0.6 * FONTSIZE / 72 <= 0.9 * cell
 
@@ -815,7 +817,8 @@ class ShownFigure(matplotlib.figure.Figure):
         return figure_png(self, dpi=self.dpi)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        """The PNG and its metadata, as :func:`display_bundle` makes them (for viewers that ask for a bundle).
+        """The PNG and its metadata, as :func:`display_bundle` makes them (for viewers that ask for a
+        bundle).
 
         >>> figure = ShownFigure(figsize=(2, 1))
         >>> _ = figure.suptitle("a title")
@@ -833,9 +836,10 @@ class ShownFigure(matplotlib.figure.Figure):
 
 
 def text_px(figure, dpi: float = DPI) -> float | None:
-    """The size, in CSS pixels, of the smallest visible text in ``figure`` when it is shown ``dpi`` CSS pixels per
-    inch (as :func:`screen_png` shows it): tick labels, legends, titles, labels, numbers in cells. ``None`` when the
-    figure has no text. A slide deck enlarges a picture until this is at least its plot size (14 px).
+    """The size, in CSS pixels, of the smallest visible text in ``figure`` when it is shown ``dpi`` CSS
+    pixels per inch (as :func:`screen_png` shows it): tick labels, legends, titles, labels, numbers in
+    cells. ``None`` when the figure has no text. A slide deck enlarges a picture until this is at least
+    its plot size (14 px).
 
     >>> import matplotlib.figure
     >>> figure = matplotlib.figure.Figure()
@@ -856,9 +860,10 @@ def text_px(figure, dpi: float = DPI) -> float | None:
 
 
 def display_bundle(figure) -> tuple[dict, dict]:
-    """``(data, metadata)`` to display ``figure`` in a notebook: the PNG of :func:`screen_png` (twice the pixel
-    density), its text form, and metadata ``{"image/png": {"width": CSS width, "alt": description, "text_px":
-    smallest text}}`` (:func:`figure_description`, :func:`text_px`).
+    """``(data, metadata)`` to display ``figure`` in a notebook: the PNG of :func:`screen_png` (twice
+    the pixel density), its text form, and metadata
+    ``{"image/png": {"width": CSS width, "alt": description, "text_px": smallest text}}``
+    (:func:`figure_description`, :func:`text_px`).
 
     >>> import matplotlib.figure
     >>> figure = matplotlib.figure.Figure(figsize=(4, 2))
@@ -879,9 +884,10 @@ def display_bundle(figure) -> tuple[dict, dict]:
 
 
 def show(figure=None) -> None:
-    """Display ``figure`` (default: pyplot's current figure) in a notebook, as a :class:`ShownFigure` shows
-    itself: sharp, described, with its text size recorded for the slide decks; a pyplot figure is then closed, so
-    the inline backend does not show it a second time. Use it instead of ``plt.show()``::
+    """Display ``figure`` (default: pyplot's current figure) in a notebook, as a :class:`ShownFigure`
+    shows
+    itself: sharp, described, with its text size recorded for the slide decks; a pyplot figure is then
+    closed, so the inline backend does not show it a second time. Use it instead of ``plt.show()``::
 
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
         ...
@@ -972,7 +978,8 @@ def window_figure(x, w, o: int, out, *, stride: int = 1, dilation: int = 1, titl
 
 
 def padding_figure(padded: dict, p: int, *, title: str | None = None):
-    """Padded signals, one panel each: the signal's bars in blue, the ``p`` elements added at each end in orange.
+    """Padded signals, one panel each: the signal's bars in blue, the ``p`` elements added at each end
+    in orange.
 
     Args:
         padded: ``{panel title: values}``, e.g. ``{"zeros": ..., "reflect": ...}``;
@@ -1421,8 +1428,8 @@ def scaling_figure(panels: list[dict], *, title: str | None = None, ylabel: str 
       was not timed (too slow, or not applicable), so its line has a gap there;
     - ``"xlabel"``, ``"title"`` (optional).
 
-    The y axis is labelled in s, ms, µs. A method keeps its colour and marker in every panel. On log-log axes a cost that
-    grows like ``size**p`` is a straight line of slope ``p``.
+    The y axis is labelled in s, ms, µs. A method keeps its colour and marker in every panel. On log-log
+    axes a cost that grows like ``size**p`` is a straight line of slope ``p``.
 
     Returns:
         A ``matplotlib.figure.Figure`` (not registered with pyplot).
@@ -1669,7 +1676,8 @@ def channel_change_figure(change, groups: int, *, title: str | None = None,
 
 
 def kernel_factorisation_figure(kernels: dict, *, title: str | None = None):
-    """For each 2-D kernel: the kernel, its best rank-1 part ``column ⊗ row``, what that misses, its singular values.
+    """For each 2-D kernel: the kernel, its best rank-1 part ``column ⊗ row``, what that misses, its
+    singular values.
 
     Uses :func:`course_lib.separable.factorise_kernel` (the SVD). One row of four
     panels per kernel; the first three share a diverging colour scale centred on 0,
@@ -1722,8 +1730,8 @@ def block_costs_figure(tables: dict, *, title: str | None = None):
 
     Args:
         tables: ``{table title: {block name: {"params": int, "macs": int}}}``; one row of two
-            panels (parameters, MACs) per table, under the table's title. Each bar is labelled with its value and its
-            ratio to the first block of its table.
+            panels (parameters, MACs) per table, under the table's title. Each bar is labelled with its
+            value and its ratio to the first block of its table.
         title: the figure's title.
 
     Returns:
@@ -1776,12 +1784,15 @@ def draw_scatter_stepper(input, weight, canvas, element, stamp, *, kept=None, fi
     Args:
         input: ``(L,)`` or ``(H, W)``: the input of the transposed convolution.
         weight: the kernel, same rank.
-        canvas: the output accumulated so far, uncropped (before ``padding`` removes its borders), same rank.
+        canvas: the output accumulated so far, uncropped (before ``padding`` removes its borders), same
+            rank.
         element: the index of the input element that stamps now (outlined on the input).
-        stamp: ``[(kernel index, canvas index), ...]``: the cells the current stamp adds to (outlined on the canvas).
+        stamp: ``[(kernel index, canvas index), ...]``: the cells the current stamp adds to (outlined on
+            the canvas).
         kept: boolean mask over ``canvas``: the cells that stay in the output (the rest, cropped by
             ``padding``, are hatched). Default: all kept.
-        first_index: the output index of ``canvas[0, ..., 0]`` on each axis (``-padding``), for the tick labels.
+        first_index: the output index of ``canvas[0, ..., 0]`` on each axis (``-padding``), for the tick
+            labels.
         vmin, vmax: the canvas's colour range (default: its own), e.g. the final output's range so that
             colours do not shift while stepping.
         title: the figure's title.
@@ -1861,7 +1872,8 @@ def draw_scatter_stepper(input, weight, canvas, element, stamp, *, kept=None, fi
 
 
 def overlap_counts_figure(panels, *, title: str | None = None, height: float = 3.4):
-    """Grids of counts side by side, the numbers written in: e.g. how many kernel stamps hit each output pixel.
+    """Grids of counts side by side, the numbers written in: e.g. how many kernel stamps hit each output
+    pixel.
 
     Args:
         panels: a list of dicts with ``"values"`` (a 2-D tensor or array) and ``"title"``.
@@ -1872,7 +1884,8 @@ def overlap_counts_figure(panels, *, title: str | None = None, height: float = 3
     ``W_out`` and ``H_out``.
 
     Returns:
-        A ``matplotlib.figure.Figure`` (not registered with pyplot: leave it as the last expression of a cell).
+        A ``matplotlib.figure.Figure`` (not registered with pyplot: leave it as the last expression of a
+        cell).
 
     >>> figure = overlap_counts_figure([{"values": np.ones((3, 3)), "title": "ones"},
     ...                                 {"values": np.eye(3), "title": "eye"}], title="counts")
@@ -1951,7 +1964,8 @@ def kernels_figure(weight, *, title: str | None = None, ncols: int = 8, labels=N
 
 
 def segmentation_figure(images, masks, predictions=None, *, title: str | None = None):
-    """Segmentation examples: one row per image; columns input, true mask and (optionally) the predicted mask.
+    """Segmentation examples: one row per image; columns input, true mask and (optionally) the predicted
+    mask.
 
     Args:
         images: ``(N, 1, H, W)`` or ``(N, H, W)`` inputs (grey, shown with their own range).

@@ -38,7 +38,8 @@ def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, 
 
     Args:
         input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
-        weight: ``(C * m, 1, kH, kW)``: ``m`` filters per input channel (the depth multiplier, usually 1).
+        weight: ``(C * m, 1, kH, kW)``: ``m`` filters per input channel (the depth multiplier, usually
+            1).
         bias: ``(C * m,)`` or ``None``.
         stride, padding, dilation, padding_mode: as in ``course_lib.vectorised.conv2d``.
 
@@ -200,7 +201,8 @@ def factorise_kernel(kernel, rtol=None):
 
 
 def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation=1, padding_mode="zeros"):
-    """Apply the kernel ``column ⊗ row`` to every channel as two 1-D passes: ``(kH x 1)``, then ``(1 x kW)``.
+    """Apply the kernel ``column ⊗ row`` to every channel as two 1-D passes: ``(kH x 1)``, then
+    ``(1 x kW)``.
 
     Equal to ``conv2d`` with the kernel ``torch.outer(column, row)`` on each channel
     separately (a depthwise convolution), at ``kH + kW`` instead of ``kH * kW``
@@ -210,7 +212,8 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
         input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
         column: ``(kH,)`` for all channels, or ``(C, kH)`` one per channel.
         row: ``(kW,)`` or ``(C, kW)``.
-        stride, padding, dilation: int or ``(along H, along W)``; padding may be ``"same"`` or ``"valid"``.
+        stride, padding, dilation: int or ``(along H, along W)``; padding may be ``"same"`` or
+            ``"valid"``.
         padding_mode: as in ``conv2d``.
 
     Returns:
@@ -271,7 +274,8 @@ def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
     """Channels between the spatial and the temporal step so that parameters match the full 3-D layer.
 
     For a ``t x d x d`` kernel (R(2+1)D, Tran et al. 2018):
-    ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in general).
+    ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in
+    general).
 
     >>> r2plus1d_mid_channels(64, 64, 3)
     144
@@ -286,7 +290,8 @@ def conv2plus1d(
     input, spatial_weight, temporal_weight, spatial_bias=None, temporal_bias=None,
     stride=1, padding=0, dilation=1, activation=None,
 ):
-    """A (2+1)-D block: a ``(1, kH, kW)`` spatial convolution, optionally an activation, a ``(kT, 1, 1)`` temporal one.
+    """A (2+1)-D block: a ``(1, kH, kW)`` spatial convolution, optionally an activation, a
+    ``(kT, 1, 1)`` temporal one.
 
     Args:
         input: ``(N, C_in, T, H, W)`` or unbatched ``(C_in, T, H, W)``.
@@ -298,7 +303,8 @@ def conv2plus1d(
         activation: a function applied between the steps (R(2+1)D uses ``torch.relu``), or ``None``.
 
     Returns:
-        ``(N, C_out, T_out, H_out, W_out)``, the same size as a ``(kT, kH, kW)`` conv3d with these arguments.
+        ``(N, C_out, T_out, H_out, W_out)``, the same size as a ``(kT, kH, kW)`` conv3d with these
+        arguments.
     """
     args.check_weight("conv2plus1d", spatial_weight, 3)
     args.check_weight("conv2plus1d", temporal_weight, 3)
@@ -357,7 +363,8 @@ def csn_block(
     input, reduce_weight, depthwise_weight, expand_weight, interaction_weight=None, kind="ip",
     stride=1, padding=0, dilation=1, activation=None,
 ):
-    """A channel-separated bottleneck block (CSN, Tran et al. 2019), without its norms, activations and shortcut.
+    """A channel-separated bottleneck block (CSN, Tran et al. 2019), without its norms, activations and
+    shortcut.
 
     Follows the definitions of the interaction-preserved and interaction-reduced bottleneck
     blocks in "Video Classification with Channel-Separated Convolutional Networks"
@@ -452,7 +459,8 @@ def csn_block(
 
 def csn_counts(in_channels, mid_channels, out_channels, kernel_size, input_size, kind="ip",
                stride=1, padding=0, bias=False) -> dict:
-    """Parameters and MACs (one sample) of a CSN block (:func:`csn_block`) and of the bottleneck it replaces.
+    """Parameters and MACs (one sample) of a CSN block (:func:`csn_block`) and of the bottleneck it
+    replaces.
 
     ``"full"`` is the ResNet bottleneck block ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``,
     ``1x1x1 (M -> C_out)``; the parts are the CSN block's convolutions.

@@ -33,7 +33,8 @@ from course_lib import plots
 
 def _import_benchmark():
     """``torch.utils.benchmark``, imported without the 'No CUDA runtime is found' line that a CUDA build
-    of torch logs on a machine without a GPU (it comes from the C++-extension loader, which timing never uses)."""
+    of torch logs on a machine without a GPU (it comes from the C++-extension loader, which timing never
+    uses)."""
     loader_log = logging.getLogger("torch.utils.cpp_extension")
     level = loader_log.level
     loader_log.setLevel(logging.ERROR)
@@ -78,7 +79,8 @@ def environment(device="cpu", dtype=torch.float32) -> str:
 
 def time_it(fn: Callable, *args, label: str = "", sub_label: str = "", description: str = "",
             min_run_time: float = 0.2, warmup: int = 3) -> benchmark.Measurement:
-    """Time ``fn(*args)``: ``warmup`` untimed calls, then ``torch.utils.benchmark``'s ``blocked_autorange``.
+    """Time ``fn(*args)``: ``warmup`` untimed calls, then ``torch.utils.benchmark``'s
+    ``blocked_autorange``.
 
     The Timer synchronises CUDA before and after each block of runs and picks
     how many runs a block needs. Returns its ``Measurement`` (``.median``,
@@ -98,7 +100,8 @@ def time_it(fn: Callable, *args, label: str = "", sub_label: str = "", descripti
 
 
 def cuda_event_times(fn: Callable, *args, repeats: int = 10, warmup: int = 3) -> list[float]:
-    """Seconds per call of ``fn(*args)`` measured with CUDA events (the GPU's own clock), one per repeat.
+    """Seconds per call of ``fn(*args)`` measured with CUDA events (the GPU's own clock), one per
+    repeat.
 
     ``start.record()`` and ``end.record()`` put markers in the GPU's queue;
     ``end.synchronize()`` waits until the GPU has passed the end marker, and
@@ -121,7 +124,8 @@ def cuda_event_times(fn: Callable, *args, repeats: int = 10, warmup: int = 3) ->
 
 @dataclass
 class Comparison:
-    """The result of :func:`compare`: medians, per-round ratios against the baseline, and torch's table."""
+    """The result of :func:`compare`: medians, per-round ratios against the baseline, and torch's
+    table."""
 
     label: str
     environment: str

@@ -7,10 +7,10 @@ Taught in lesson 08 (upsampling). ``interpolate`` mirrors
 axis, *which input elements does it read, and with what weights?*
 
     nearest        one input: floor(o * scale)                         (torch's legacy rule)
-    nearest-exact  one input: floor((o + 0.5) * scale)                 (the pixel whose centre is nearest)
-    linear         two inputs around the source position, weights 1 - t and t
-    bicubic        four inputs around it, weights from Keys' cubic with A = -0.75
-    area           the mean of inputs floor(o * in / out) .. ceil((o + 1) * in / out) - 1
+    nearest-exact one input: floor((o + 0.5) * scale) (the pixel whose centre is nearest) linear two
+    inputs around the source position, weights 1 - t and t bicubic four inputs around it, weights
+    from Keys' cubic with A = -0.75 area the mean of inputs floor(o * in / out) .. ceil((o + 1) * in
+    / out) - 1
                    (adaptive average pooling)
     antialias=True (bilinear, bicubic) the triangle / Keys (A = -0.5) filter, stretched by
                    the scale when downsampling so that every input is read, weights normalised
@@ -23,8 +23,8 @@ Here ``scale = 1 / scale_factor`` when a scale factor is given (torch's default
 ``recompute_scale_factor=True``, which keeps only the output size a factor gives).
 The source position of output ``o`` is
 
-    align_corners=False   (o + 0.5) * scale - 0.5    pixel *centres* line up (clamped at 0 for linear)
-    align_corners=True    o * (input_size - 1) / (output_size - 1)    the corner pixels line up
+    align_corners=False (o + 0.5) * scale - 0.5 pixel *centres* line up (clamped at 0 for linear)
+    align_corners=True o * (input_size - 1) / (output_size - 1) the corner pixels line up
 
 The weights of one axis form a small matrix ``A`` (output size x input size),
 and the modes with several spatial axes are separable: bilinear is linear along
@@ -330,7 +330,8 @@ def _source_position(scale, out_size, align_corners, clamp):
 
 
 def _left_and_fraction(real, in_size):
-    """``left = floor(real)`` (rounded in float32 as torch does), at most ``in_size - 1``; ``t`` in ``[0, 1]``."""
+    """``left = floor(real)`` (rounded in float32 as torch does), at most ``in_size - 1``; ``t`` in
+    ``[0, 1]``."""
     left = real.float().floor().long().clamp(max=in_size - 1)
     t = (real - left.to(real.dtype)).clamp(0, 1)
     return left, t
@@ -353,7 +354,8 @@ def _along_axis(x, axis, matrix):
 
 
 def check_interpolate_mode(input, mode, align_corners, antialias=False) -> bool:
-    """Check ``mode`` against the input's rank, ``align_corners`` and ``antialias``; return ``align_corners`` as a bool.
+    """Check ``mode`` against the input's rank, ``align_corners`` and ``antialias``; return
+    ``align_corners`` as a bool.
 
     nearest, nearest-exact and area take ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``;
     linear needs 3-D, bilinear and bicubic 4-D, trilinear 5-D input.
@@ -489,7 +491,8 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """Move space into channels: ``(*, C, H*r, W*r)`` -> ``(*, C*r*r, H, W)``; undoes :func:`pixel_shuffle`.
+    """Move space into channels: ``(*, C, H*r, W*r)`` -> ``(*, C*r*r, H, W)``; undoes
+    :func:`pixel_shuffle`.
 
     >>> pixel_unshuffle(torch.arange(4.0).reshape(1, 1, 2, 2), 2).flatten().tolist()
     [0.0, 1.0, 2.0, 3.0]
@@ -503,7 +506,8 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 def check_upscale_factor(op, name, input, factor) -> int:
-    """``pixel_shuffle`` / ``pixel_unshuffle``: input ``(*, C, H, W)`` and a positive int factor; returns the factor.
+    """``pixel_shuffle`` / ``pixel_unshuffle``: input ``(*, C, H, W)`` and a positive int factor;
+    returns the factor.
 
     >>> check_upscale_factor("pixel_shuffle", "upscale_factor", torch.zeros(1, 3, 2, 2), 2)
     Traceback (most recent call last):
@@ -540,7 +544,8 @@ def max_unpoolnd(input, indices, kernel_size, stride=None, padding=0, output_siz
     """Partial inverse of max pooling: put each value back where its maximum came from, zeros elsewhere.
 
     Args:
-        input: ``(N, C, S1, ..., Sn)`` or unbatched ``(C, S1, ..., Sn)``: the pooled values (``N`` may be 0).
+        input: ``(N, C, S1, ..., Sn)`` or unbatched ``(C, S1, ..., Sn)``: the pooled values (``N`` may
+            be 0).
         indices: same shape, int64: the flat position (within one ``(N, C)`` plane of the
             unpooled output) of each maximum, as returned by ``max_poolNd(..., return_indices=True)``.
         kernel_size, stride (default: ``kernel_size``), padding: those of the pooling.

@@ -129,8 +129,9 @@ EXACT_ELEMENTS = 4096
 
 
 def tensor_to_json(tensor: torch.Tensor) -> dict:
-    """A real tensor as a JSON-able dict: its shape, dtype and zlib-compressed little-endian bytes in base64.
-    Up to :data:`EXACT_ELEMENTS` elements it is stored as float64 (exact); a larger one as float32.
+    """A real tensor as a JSON-able dict: its shape, dtype and zlib-compressed little-endian bytes in
+    base64. Up to :data:`EXACT_ELEMENTS` elements it is stored as float64 (exact); a larger one as
+    float32.
 
     >>> spec = tensor_to_json(torch.tensor([[1.0, 2.5]]))
     >>> spec["shape"], spec["dtype"]

@@ -13,9 +13,8 @@ The idea in three steps (the lesson on vectorising builds it up):
 The column matrix is ``k1*...*kn`` times larger than the input (9x for 3x3,
 27x for 3x3x3), so it is built for a block of output rows at a time (at most
 :data:`COLUMN_BYTES`) rather than in one piece: a fresh 50 MiB buffer costs
-more in page faults than the arithmetic. Depthwise convolutions (one input channel per group) have nothing
-to multiply as a matrix, so they use a sum of ``k1*...*kn`` shifted
-multiply-adds instead.
+more in page faults than the arithmetic. Depthwise convolutions (one input channel per group) have
+nothing to multiply as a matrix, so they use a sum of ``k1*...*kn`` shifted multiply-adds instead.
 
 Everything here is plain tensor operations, so it runs on any device and
 dtype and autograd differentiates it.
@@ -68,7 +67,8 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.
+    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
+    ``(N, C_out, L_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -82,7 +82,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
+    ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -98,7 +99,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` ->
+    ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`convnd`.
 
@@ -175,7 +177,8 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
 
 
 def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
-    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul per block.
+    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul per
+    block.
 
     The column matrix is built for a block of output rows (along the first
     spatial axis) at a time, at most :data:`COLUMN_BYTES` big, so it stays in
@@ -267,7 +270,8 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``.
+    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` ->
+    ``(N, C_out, L_out)``.
 
     Arguments as in :func:`conv_transposend`.
 
@@ -281,7 +285,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``.
+    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` ->
+    ``(N, C_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
 
@@ -295,7 +300,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight
+    ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
 
     Arguments as in :func:`conv_transposend`.
 

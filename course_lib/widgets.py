@@ -146,7 +146,8 @@ class _Widget:
     def spec(self) -> dict:
         """What the widget is, how to make it again and its controls' values, as JSON-able data:
         ``{"widget": function name, "args": {its arguments}, "state": {control: value}}``, tensors as
-        :func:`course_lib.utils.tensor_to_json` stores them. ``course_lib.offline.from_spec`` makes it again.
+        :func:`course_lib.utils.tensor_to_json` stores them. ``course_lib.offline.from_spec`` makes it
+        again.
 
         >>> output_size_explorer(size=8, stride=2).spec()["state"]
         {'size': 8, 'kernel_size': 3, 'stride': 2, 'padding': 0, 'dilation': 1}
@@ -748,7 +749,8 @@ class KernelStepper(_Widget):
         self._show(figure, self._shown_dot_product(position) + "\n" + self.detail)
 
     def _shown_dot_product(self, position, most: int = 27) -> str:
-        """:meth:`dot_product_text`, with the products in the middle left out when there are more than ``most``."""
+        """:meth:`dot_product_text`, with the products in the middle left out when there are more
+        than ``most``."""
         terms = self.terms(position)
         if len(terms) <= most:
             return self.text
@@ -811,7 +813,8 @@ _EXPLORER = {  # name: (symbol in the formula, smallest value, largest slider va
 
 
 class OutputSizeExplorer(_Widget):
-    """Explore ``o = floor((i + 2p - d(k-1) - 1)/s) + 1`` on one axis. Made by :func:`output_size_explorer`.
+    """Explore ``o = floor((i + 2p - d(k-1) - 1)/s) + 1`` on one axis. Made by
+    :func:`output_size_explorer`.
 
     Controls: ``sliders``, a dict of ``IntSlider`` keyed ``size``, ``kernel_size``,
     ``stride``, ``padding``, ``dilation``.
@@ -957,7 +960,8 @@ def output_size_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1)
 
 
 class ScatterStepper(_Widget):
-    """Step through a transposed convolution one input element at a time. Made by :func:`scatter_stepper`.
+    """Step through a transposed convolution one input element at a time. Made by
+    :func:`scatter_stepper`.
 
     Each input element ``x[i]`` adds ``x[i] * w`` to the output, the kernel tap ``k``
     landing on output cell ``i*stride + k*dilation - padding`` (per axis). The
@@ -1082,8 +1086,9 @@ class ScatterStepper(_Widget):
         return mask
 
     def output(self, step=None) -> torch.Tensor:
-        """The output after the stamps of elements ``0..step``: the canvas with ``padding`` cropped from each end.
-        After the last stamp it equals ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
+        """The output after the stamps of elements ``0..step``: the canvas with ``padding`` cropped from
+        each end. After the last stamp it equals
+        ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
 
         >>> ScatterStepper(torch.tensor([1.0, 2.0]), torch.ones(3), stride=2, padding=1, render=False).output(1)
         tensor([1., 3., 2.], dtype=torch.float64)
@@ -1166,21 +1171,23 @@ class ScatterStepper(_Widget):
 
 def scatter_stepper(input: torch.Tensor, weight: torch.Tensor, stride=1, padding=0, dilation=1,
                     output_padding=0) -> ScatterStepper:
-    """Step through a transposed convolution as scatter-add: each input element stamps the kernel into the output.
+    """Step through a transposed convolution as scatter-add: each input element stamps the kernel into
+    the output.
 
     A slider picks the input element (row-major order). The picture shows the input
     with that element outlined, the kernel, and the output accumulated over the
     stamps so far, uncropped, with the current stamp outlined and the cells that
     ``padding`` crops hatched; the text writes out what the stamp adds to each output
-    cell, e.g. ``out[2, 4] += 3*0.5 -> 2.5`` (the cell's value after the stamp). After the last element the output is
-    ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
+    cell, e.g. ``out[2, 4] += 3*0.5 -> 2.5`` (the cell's value after the stamp). After the last element
+    the output is ``F.conv_transpose1d/2d(input[None, None], weight[None, None], ...)[0, 0]``.
 
     Args:
         input: ``(L,)`` or ``(H, W)``: one channel, no batch axis.
         weight: ``(kL,)`` or ``(kH, kW)``: the same rank as ``input``.
         stride, dilation: int or one int per axis, >= 1.
         padding: int or one int per axis, >= 0: cells cropped from each end of the output.
-        output_padding: int or one int per axis, smaller than stride or dilation: cells added at the end.
+        output_padding: int or one int per axis, smaller than stride or dilation: cells added at the
+            end.
 
     Returns:
         A :class:`ScatterStepper`; leave it as the last expression of a cell to show it.

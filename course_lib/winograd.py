@@ -23,7 +23,8 @@ write the transforms out for one tile (or a few), as the additions they are.
 The layer applies them to all tiles at once as three small matrix products with
 Kronecker products of the same matrices (:func:`kronecker_transforms`), and the
 16 element-wise products, summed over input channels, are one batched matrix
-product: for each of the 16 positions of the 4x4 tile, ``(C_out, C_in) @ (C_in, tiles)``. Only 3x3 kernels, stride 1, dilation 1 and
+product: for each of the 16 positions of the 4x4 tile, ``(C_out, C_in) @ (C_in, tiles)``. Only 3x3
+    kernels, stride 1, dilation 1 and
 groups 1: other calls get a ``ValueError`` that says what to use instead.
 ``conv2d`` has the signature of ``naive.conv2d``. Taught in lesson 05.
 """
@@ -74,7 +75,8 @@ def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
 
 
 def input_transform(d: torch.Tensor) -> torch.Tensor:
-    """``V = B^T d B`` for 4x4 tiles ``d`` (the first two axes; any axes after them), written as the additions it is.
+    """``V = B^T d B`` for 4x4 tiles ``d`` (the first two axes; any axes after them), written as the
+    additions it is.
 
     Rows first (``B^T d``: four sums or differences of rows), then columns (``(.) B``).
 
@@ -131,7 +133,8 @@ def _check_supported(a: args.ConvArgs) -> None:
 
 
 def kronecker_transforms(dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The three transforms for all tiles at once: ``kron(B^T, B^T)`` (16x16), ``kron(G, G)`` (16x9), ``kron(A^T, A^T)`` (4x16).
+    """The three transforms for all tiles at once: ``kron(B^T, B^T)`` (16x16), ``kron(G, G)`` (16x9),
+    ``kron(A^T, A^T)`` (4x16).
 
     A 4x4 tile flattened row by row to 16 numbers transforms as ``vec(B^T d B) =
     kron(B^T, B^T) @ vec(d)``; so with the tiles as the 16 rows of one matrix
@@ -148,7 +151,8 @@ def kronecker_transforms(dtype=torch.float32, device=None) -> tuple[torch.Tensor
 
 
 def _winograd(x: torch.Tensor, weight: torch.Tensor, output_size) -> torch.Tensor:
-    """``x`` ``(N, C_in, H, W)`` already padded, ``weight`` ``(C_out, C_in, 3, 3)`` -> ``(N, C_out, *output_size)``."""
+    """``x`` ``(N, C_in, H, W)`` already padded, ``weight`` ``(C_out, C_in, 3, 3)`` ->
+    ``(N, C_out, *output_size)``."""
     batch, in_channels = x.shape[:2]
     out_channels = weight.shape[0]
     height, width = output_size
