@@ -305,7 +305,8 @@ def draw_placements(ax, size: int, kernel_size: int, stride: int = 1, padding: i
 WINDOW_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf")
 
 
-def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: int = 80):
+def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, columns: int | None = None,
+                       dpi: int = 80):
     """One small panel per output cell of a single-channel 2-D convolution, showing the cells its window
     reads.
 
@@ -324,6 +325,10 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
         weight: ``(kh, kw)`` tensor.
         stride, padding, dilation: as in ``F.conv2d`` (an int or a pair;
             padding also ``"valid"`` or ``"same"``); zero padding.
+        columns: panels per row. Default: the output's width, so panel ``(r, c)`` sits in row
+            ``r``, column ``c``, and the output to their right. A number lays the panels and then
+            the output out in rows of that many, in reading order: fewer, wider rows for a 16:9
+            slide.
         dpi: resolution of the figure.
 
     Returns:
@@ -341,6 +346,10 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
             [16., 34., 18.]], dtype=torch.float64)
     >>> len(figure.axes), figure.axes[1].get_title()   # 3x3 panels and the output
     (10, 'out[0, 1] = 14\\n0 + 0 + 6 + 8')
+    >>> wide, _ = window_sums_figure(ramp, ones, stride=2, padding=1, dilation=2, columns=5)
+    >>> spec = wide.axes[-1].get_subplotspec()   # two rows of 5; the output in the last place
+    >>> spec.get_geometry()[:2], (spec.rowspan.start, spec.colspan.start)
+    ((2, 5), (1, 4))
     """
     import matplotlib.figure
 
@@ -373,6 +382,8 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
             f"the output is {out_size[0]}x{out_size[1]}: one panel per output cell would be more than 25 panels. "
             "Use a smaller input or a larger stride."
         )
+    if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
+        raise ValueError(f"columns must be a positive int (panels per row) or None, got {columns!r}.")
     (top, bottom), (left, right) = pads
     padded = torch.zeros(x.shape[0] + top + bottom, x.shape[1] + left + right, dtype=torch.float64)
     padded[top:top + x.shape[0], left:left + x.shape[1]] = x
@@ -381,9 +392,16 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
     plain_sum = bool((w == 1).all())
 
     oh, ow = out_size
+    if columns is None:  # panel (r, c) at (r, c), the output to the right of the middle row
+        place = {(r, c): (r, c) for r in range(oh) for c in range(ow)} | {"out": (oh // 2, ow)}
+        shape = (oh, ow + 1)
+    else:  # reading order, in rows of `columns`
+        place = {(r, c): divmod(r * ow + c, columns) for r in range(oh) for c in range(ow)}
+        place["out"] = divmod(oh * ow, columns)
+        shape = (place["out"][0] + 1, min(columns, oh * ow + 1))
     side = 2.3  # inches per panel
-    figure = _bare_figure(side * (ow + 1) + 0.6, (side + 0.45) * oh + 0.9, dpi=dpi)
-    grid = figure.add_gridspec(oh, ow + 1)
+    figure = _bare_figure(side * shape[1] + 0.6, (side + 0.45) * shape[0] + 0.9, dpi=dpi)
+    grid = figure.add_gridspec(*shape)
     white = matplotlib.colors.ListedColormap(["white"])
     rows_shown, cols_shown = range(-top, x.shape[0] + bottom), range(-left, x.shape[1] + right)
     sums = torch.zeros(out_size, dtype=torch.float64)
@@ -394,7 +412,7 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
             cols = [c * stride[1] + v * dilation[1] for v in range(kernel[1])]
             values = padded[rows][:, cols]
             sums[r, c] = (values * w).sum()
-            ax = figure.add_subplot(grid[r, c])
+            ax = figure.add_subplot(grid[place[r, c]])
             draw_grid(ax, padded, padding=is_padding, first_index=(-top, -left), cmap=white, annotate=True)
             for u, rr in enumerate(rows):
                 for v, cc in enumerate(cols):
@@ -411,11 +429,11 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, dpi: i
             ax.set_xticks(list(cols_shown))
             ax.set_yticks(list(rows_shown))
             ax.tick_params(labelsize=FONTSIZE - 2)
-            if r == oh - 1:
+            if (place[r, c][0] + 1, place[r, c][1]) not in place.values():  # no panel below
                 ax.set_xlabel("W (input index)", fontsize=FONTSIZE - 1)
-            if c == 0:
+            if place[r, c][1] == 0:
                 ax.set_ylabel("H (input index)", fontsize=FONTSIZE - 1)
-    ax = figure.add_subplot(grid[oh // 2, ow])
+    ax = figure.add_subplot(grid[place["out"]])
     draw_grid(ax, sums, cmap=white, annotate=True, digits=6, title="output out", xlabel="W_out", ylabel="H_out")
     for r in range(oh):
         for c in range(ow):
