@@ -589,7 +589,7 @@ def grade_all(root: pathlib.Path, jobs: int, unsafe: bool = False, memory: str =
 
 def finish(root: pathlib.Path, unsafe: bool = False) -> list[dict]:
     """After grading: feedback for every assignment with graded submissions, the CSVs and the run report."""
-    graded = sorted({p.parent.name for p in (root / "grading" / "autograded").glob("*/*") if p.is_dir()})
+    graded = sorted({p.name for p in (root / "grading" / "autograded").glob("*/*") if p.is_dir()})
     with open(_log(root, "feedback"), "w") as log:
         for assignment in graded:
             nbgrader("generate_feedback", assignment, "--force", root=root, log_level="ERROR", log=log)
