@@ -106,7 +106,7 @@ BODY_PX, CODE_PX = 26, 18
 """Text sizes the template sets: prose (markdown) and code (cells, printed output, widgets' text)."""
 PLOT_PX = 14.5
 """A picture whose smallest text is known is shown wide enough for it to be this many pixels (the rule: 14)."""
-WIDGET_HEIGHT = HEIGHT - 2 * PADDING_Y - 72
+WIDGET_HEIGHT = HEIGHT - 2 * PADDING_Y - 88
 """CSS pixels a widget's player may take: the slide under a ``##`` heading (or two lines of code)."""
 CODE_CHARS = math.floor(CONTENT_WIDTH / (0.6 * CODE_PX))
 """Characters of code per line on a slide (monospace glyphs are about 0.6 em wide): longer lines wrap."""
@@ -211,7 +211,9 @@ class FigureAltText(Preprocessor):
 
 def make_exporter() -> SlidesExporter:
     """nbconvert's slides exporter, set up for local assets, the course template and the figures' descriptions."""
-    config = Config({"SlidesExporter": dict(EXPORTER_SETTINGS)})
+    # each line of code in its own span, so that a line wider than the slide wraps with a hanging indent
+    config = Config({"SlidesExporter": dict(EXPORTER_SETTINGS),
+                     "Highlight2HTML": {"extra_formatter_options": {"linespans": "deck-line"}}})
     exporter = SlidesExporter(config=config)
     exporter.register_preprocessor(FigureAltText(), enabled=True)
     return exporter
@@ -276,10 +278,11 @@ def code_lines(spec: str, count: int, where: str) -> list[int]:
 
     >>> code_lines("2-4+7", 8, "cell 3")
     [2, 3, 4, 7]
-    >>> code_lines("5-9", 6, "cell 3")
-    Traceback (most recent call last):
-        ...
-    build.BuildError: cell 3: deck-code-lines=5-9 names lines outside the cell's 6 lines; use 1-6.
+    >>> try:
+    ...     code_lines("5-9", 6, "cell 3")
+    ... except BuildError as error:
+    ...     print(error)
+    cell 3: deck-code-lines=5-9 names lines outside the cell's 6 lines; use 1-6.
     """
     lines = []
     try:
@@ -287,9 +290,11 @@ def code_lines(spec: str, count: int, where: str) -> list[int]:
             first, _, last = part.strip().partition("-")
             lines += range(int(first), int(last or first) + 1)
     except ValueError:
-        raise BuildError(f"{where}: deck-code-lines={spec} is not a list of line ranges such as 3-8+12 (tags cannot hold commas).") from None
+        raise BuildError(f"{where}: deck-code-lines={spec} is not a list of line ranges such as 3-8+12 "
+                         "(tags cannot hold commas).") from None
     if not lines or min(lines) < 1 or max(lines) > count:
-        raise BuildError(f"{where}: deck-code-lines={spec} names lines outside the cell's {count} lines; use 1-{count}.")
+        raise BuildError(f"{where}: deck-code-lines={spec} names lines outside the cell's {count} lines; "
+                         f"use 1-{count}.")
     return sorted(set(lines))
 
 
@@ -297,25 +302,34 @@ def fold_code(source: str, keep: list[int]) -> str:
     """``source`` with only the lines ``keep`` (1-based); each run of left-out lines becomes one comment line
     saying how many lines the notebook has there.
 
-    >>> print(fold_code("a = 1\nb = 2\nc = 3\nprint(a + c)", [1, 4]))
+    >>> print(fold_code("a = 1\\nb = 2\\nc = 3\\nprint(a + c)", [1, 4]))
     a = 1
     # ⋯ 2 lines in the notebook
     print(a + c)
+    >>> fold_code("a = 1\\n\\nb = 2", [1, 3])  # a left-out blank line stays blank
+    'a = 1\\n\\nb = 2'
     """
     lines = source.splitlines()
-    shown, hidden = [], 0
+    shown, hidden = [], []
     for number, line in enumerate(lines, start=1):
         if number in keep:
             if hidden:
                 indent = line[: len(line) - len(line.lstrip())]
-                shown.append(f"{indent}# ⋯ {hidden} line{'s' * (hidden != 1)} in the notebook")
-                hidden = 0
+                shown += _marker(hidden, indent, "")
+                hidden = []
             shown.append(line)
         else:
-            hidden += 1
+            hidden.append(line)
     if hidden:
-        shown.append(f"# ⋯ {hidden} more line{'s' * (hidden != 1)} in the notebook")
+        shown += _marker(hidden, "", "more ")
     return "\n".join(shown)
+
+
+def _marker(hidden: list[str], indent: str, more: str) -> list[str]:
+    """What stands for left-out lines: blank lines stay blank, anything else is one comment line."""
+    if not any(line.strip() for line in hidden):
+        return [""] * len(hidden)
+    return [f"{indent}# ⋯ {len(hidden)} {more}line{'s' * (len(hidden) != 1)} in the notebook"]
 
 
 def _notes_cell(text: str):

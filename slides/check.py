@@ -35,6 +35,22 @@ LIMITS = {"body": 24.0, "code": 18.0, "plot": 14.0}
 
 VIEWPORT = {"width": 1280, "height": 720}
 
+EDGE = 8
+"""CSS pixels every slide's content keeps from the slide's edges: a slide that ends at the very last pixel on this
+machine is cut on a screen whose fonts (or formulas) come out a little taller."""
+
+MATH_DONE_JS = r"""
+() => {
+  if (!window.MathJax) return true;
+  if (!MathJax.isReady || MathJax.Hub.queue.pending > 0 || MathJax.Hub.queue.running > 0) return false;
+  const text = document.querySelector('.reveal .slides').innerText;
+  const scripts = Array.from(document.querySelectorAll('script[type^="math/tex"]'));
+  return !text.includes('$$') && scripts.every(s => s.previousElementSibling
+      && /MathJax|mjx/.test(String(s.previousElementSibling.className)));
+}
+"""
+"""True once MathJax has typeset every formula (a slide is measured with its formulas at their typeset size)."""
+
 MEASURE_JS = r"""
 () => {
   // no transitions while measuring: a fragment fading in is still "hidden" at its first frame
@@ -42,14 +58,14 @@ MEASURE_JS = r"""
   still.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
   document.head.appendChild(still);
   const config = Reveal.getConfig();
-  const W = config.width, H = config.height;
+  const W = config.width, H = config.height, EDGE = %EDGE%;
   const slidesBox = () => document.querySelector('.reveal .slides').getBoundingClientRect();
   const scale = Reveal.getScale();
   const visible = (el) => {
     const style = getComputedStyle(el);
     return el.getClientRects().length > 0 && style.visibility !== 'hidden' && style.display !== 'none';
   };
-  const skip = (el) => el.closest('aside.notes, script, style, .MathJax_Preview, .MathJax_CHTML .mjx-char');
+  const skip = (el) => el.closest('aside.notes, script, style, .MathJax_Preview, .MJX_Assistive_MathML, .MathJax_CHTML .mjx-char');
   const isCode = (el) => !!el.closest('pre, code, .jp-CodeCell .jp-InputArea, .course-widget');
   const slides = [];
   for (const slide of Reveal.getSlides()) {
@@ -116,7 +132,8 @@ MEASURE_JS = r"""
     const notes = (Reveal.getSlideNotes(slide) || '').replace(/<[^>]*>/g, '').trim();
     slides.push({
       h: at.h, v: at.v || 0, horizontal, bottom: Math.round(bottom), right: Math.round(right),
-      left: Math.round(left), cut: cut.length, overflowing: bottom > H + 1 || right > W + 1 || left < -1 || cut.length > 0,
+      left: Math.round(left), cut: cut.length,
+      overflowing: bottom > H - EDGE || right > W - EDGE || left < EDGE || cut.length > 0,
       fragments: fragments.length, offscreen, notes: notes.length > 0, body, code, plot, unknownPlots,
       players: slide.querySelectorAll('.course-widget').length,
       stills: slide.querySelectorAll('.deck-still-widget').length,
@@ -200,7 +217,8 @@ class DeckReport:
         for s in self.slides:
             if s["overflowing"]:
                 found.append(f"{where(s)}: content reaches {s['bottom']} px down and {s['right']} px across "
-                             f"(the slide is 1280x720){'; a box cuts or scrolls its content' if s['cut'] else ''}")
+                             f"(the slide is 1280x720; content ends {EDGE} px before its edges)"
+                             f"{'; a box cuts or scrolls its content' if s['cut'] else ''}")
             if s["offscreen"]:
                 found.append(f"{where(s)}: {s['offscreen']} of {s['fragments']} fragments appear outside the screen")
             if s["horizontal"] and not s["notes"]:
@@ -308,8 +326,8 @@ def measure_deck(browser, url: str, name: str, shots: Path | None = None) -> Dec
         page.goto(url)
         page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
         page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
-        page.wait_for_function("!window.MathJax || (MathJax.Hub && MathJax.Hub.queue.pending === 0)", timeout=30_000)
-        found = page.evaluate(MEASURE_JS)
+        page.wait_for_function(MATH_DONE_JS, timeout=30_000)
+        found = page.evaluate(MEASURE_JS.replace("%EDGE%", str(EDGE)))
         if shots:
             save_screenshots(page, shots, name)
         widgets = drag_widgets(page)

@@ -227,6 +227,15 @@ def test_figure_descriptions_come_from_the_code_when_the_output_has_none():
         build_script.FigureAltText().preprocess_cell(cell, {}, 3)
 
 
+def test_the_build_scripts_examples():
+    import doctest
+
+    for module in (build_script, check_script):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(build_script).attempted >= 5
+
+
 def _deck_of(*cells, **deck):
     nb = nbformat.v4.new_notebook()
     nb.cells = list(cells)
