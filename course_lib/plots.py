@@ -1981,9 +1981,10 @@ def kernels_figure(weight, *, title: str | None = None, ncols: int = 8, labels=N
     return figure
 
 
-def segmentation_figure(images, masks, predictions=None, *, title: str | None = None):
+def segmentation_figure(images, masks, predictions=None, *, title: str | None = None,
+                        transpose: bool = False):
     """Segmentation examples: one row per image; columns input, true mask and (optionally) the predicted
-    mask.
+    mask. ``transpose=True`` gives one column per image instead (wide and low, for a 16:9 slide).
 
     Args:
         images: ``(N, 1, H, W)`` or ``(N, H, W)`` inputs (grey, shown with their own range).
@@ -1991,6 +1992,7 @@ def segmentation_figure(images, masks, predictions=None, *, title: str | None = 
         predictions: predicted masks or probabilities in [0, 1], same shape, or ``None``.
             Each prediction panel's title gives the pixel accuracy of ``predictions > 0.5``.
         title: the figure's title.
+        transpose: one column per image (input, true mask, prediction downwards) instead of one row.
 
     Returns:
         A ``matplotlib.figure.Figure`` (not registered with pyplot).
@@ -1999,6 +2001,9 @@ def segmentation_figure(images, masks, predictions=None, *, title: str | None = 
     >>> figure = segmentation_figure(torch.randn(2, 1, 8, 8), masks, masks, title="two examples")
     >>> [ax.get_title() for ax in figure.axes[:3]]
     ['input 0', 'true mask', 'prediction: 100.0% right']
+    >>> wide = segmentation_figure(torch.randn(2, 1, 8, 8), masks, masks, transpose=True)
+    >>> [ax.get_title() for ax in wide.axes[:3]], wide.axes[0].get_subplotspec().get_geometry()[:2]
+    (['input 0', 'input 1', 'true mask'], (3, 2))
     """
     columns = [("input", as_array(images)), ("true mask", as_array(masks))]
     if predictions is not None:
@@ -2013,17 +2018,16 @@ def segmentation_figure(images, masks, predictions=None, *, title: str | None = 
     if any(a.shape != arrays[0].shape for a in arrays):
         raise ValueError(f"images, masks and predictions need one shape, got {[a.shape for a in arrays]}.")
     rows = arrays[0].shape[0]
-    figure = _bare_figure(2.3 * len(arrays) + 1.2, 2.2 * rows + 0.5)
-    axes = np.atleast_2d(figure.subplots(rows, len(arrays)))
-    if len(arrays) == 1:
-        axes = axes.T
+    shape = (len(arrays), rows) if transpose else (rows, len(arrays))
+    figure = _bare_figure(2.3 * shape[1] + 1.2, 2.2 * shape[0] + 0.5)
+    grid = figure.subplots(*shape, squeeze=False)
+    axes = grid.T if transpose else grid  # axes[r, c]: image r; c: input, true mask, prediction
     for r in range(rows):
         for c, ((name, _), values) in enumerate(zip(columns, arrays)):
             ax = axes[r, c]
             if c == 0:
                 ax.imshow(values[r], cmap="gray")
                 ax.set_title(f"input {r}", fontsize=FONTSIZE - 1)
-                ax.set_ylabel("H")
             else:
                 mask_image = ax.imshow(values[r], cmap="magma", vmin=0, vmax=1)
                 if name == "prediction":
@@ -2033,7 +2037,9 @@ def segmentation_figure(images, masks, predictions=None, *, title: str | None = 
                     ax.set_title(name, fontsize=FONTSIZE - 1)
             ax.set_xticks([])
             ax.set_yticks([])
-            if r == rows - 1:
+            if (r == 0) if transpose else (c == 0):  # the left column
+                ax.set_ylabel("H")
+            if (c == len(arrays) - 1) if transpose else (r == rows - 1):  # the bottom row
                 ax.set_xlabel("W")
     figure.colorbar(mask_image, ax=list(axes[:, 1:].ravel()), shrink=min(0.9, 0.3 + 0.15 * rows),
                     label="mask" if predictions is None else "mask / probability of 'shape'")
