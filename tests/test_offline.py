@@ -91,10 +91,12 @@ def test_the_fragment_has_a_range_input_per_slider_its_frames_and_no_ipywidgets(
 def test_pictures_are_enlarged_until_their_text_is_readable_and_sliders_keep_to_what_fits():
     explorer = widgets.output_size_explorer(size=8, kernel_size=3, stride=2, padding=1)
     drawn = offline.frames(explorer)
-    page = offline.html(drawn, min_text_px=20, max_width=2000, max_height=2000)
+    page = offline.html(drawn, min_text_px=20, max_width=2000, max_height=2000, max_scale=1.0)
     shown = drawn.pictures[drawn.key]
     width = int(re.search(r'class="course-widget-picture"[^>]* width="(\d+)"', page).group(1))
     assert width == round(shown.width * 20 / shown.text_px)  # enlarged: its smallest text is now 20 px
+    roomy = offline.html(drawn, min_text_px=1, max_width=2000, max_height=2000, max_scale=1.5)
+    assert int(re.search(r'class="course-widget-picture"[^>]* width="(\d+)"', roomy).group(1)) == round(shown.width * 1.5)
     small = offline.html(drawn, min_text_px=1, max_width=2000, max_height=500)  # room for short pictures only
     size = re.search(r'aria-label="size i"', small) and re.search(r'min="(\d+)" max="(\d+)" step="1" value="8" '
                                                                   r'aria-label="size i"', small)
