@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -23,35 +22,9 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
+from course_lib.checks import record
 from grading import judge
 from grading.sandbox import SandboxKernelManager
-
-MAX_RECORD = 64 * 2**20  # bytes of the checks' record read after one cell
-
-
-def read_new_lines(path: str, offset: int) -> tuple[list[dict], int]:
-    """The JSON objects written to the record file since `offset`, and the new offset. The file belongs to the
-    sandbox: it is opened without following a link, and only a regular file is read."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return [], offset
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size < offset:
-            return [], info.st_size if stat.S_ISREG(info.st_mode) else offset
-        f.seek(offset)
-        data = f.read(MAX_RECORD)
-    runs = []
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            runs.append(value)
-    return runs, offset + len(data)
-
 
 class SandboxedExecute(Execute):
     """nbgrader's Execute with the kernel in the sandbox and the test cells judged outside it."""
@@ -100,7 +73,7 @@ class SandboxedExecute(Execute):
             self.status["timed_out"].append(name)
             return self._stopped(cell, resources, name, "CellTimeoutError", f"the cell ran longer than {self.timeout} s "
                                  f"and did not stop when interrupted; the cells after it were not run")
-        runs, self.offset = read_new_lines(self.scratch_manager.record_path, self.offset)
+        runs, self.offset = record.read_from(self.scratch_manager.record_path, self.offset)
         timed_out = any(o.output_type == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
         if timed_out:
             self.status["timed_out"].append(name)

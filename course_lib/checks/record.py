@@ -24,6 +24,7 @@ import dataclasses
 import json
 import numbers
 import os
+import stat
 from typing import Any
 
 import torch
@@ -241,18 +242,34 @@ class Replay:
         return bool(self.runs) and isinstance(self.runs[0], dict) and self.runs[0].get("check") == name
 
 
-def read_record(path) -> list[dict]:
-    """The lines of a record file that parse as JSON objects (others are skipped)."""
-    runs = []
+MAX_RECORD = 64 * 2**20  # bytes of a record read at once
+
+
+def read_record(path, offset: int = 0) -> list[dict]:
+    """The lines of a record file from byte `offset` on that parse as JSON objects (others are skipped)."""
+    return read_from(path, offset)[0]
+
+
+def read_from(path, offset: int = 0) -> tuple[list[dict], int]:
+    """The JSON objects written to the record file since byte `offset`, and the offset after them. The file is
+    written by untrusted code: it is opened without following a link, only a regular file is read, at most
+    MAX_RECORD bytes."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    value = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(value, dict):
-                    runs.append(value)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
-        pass
-    return runs
+        return [], offset
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size < offset:
+            return [], offset
+        f.seek(offset)
+        data = f.read(MAX_RECORD)
+    runs = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            runs.append(value)
+    return runs, offset + len(data)
