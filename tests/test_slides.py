@@ -2,7 +2,7 @@
 every slide projectable at 1280x720 (``slides/check.py`` measures it).
 
 The decks are built once per session into a temporary folder with ``slides/build.py`` (the widgets' pictures come
-from the build's cache, ``build/slides-cache/``, or are drawn: about a minute for all lessons the first time), from
+from the build's cache, ``build/slides-cache/``, or are drawn: one to three minutes for all lessons the first time), from
 the assets that ``npm ci --prefix slides`` installed in ``slides/node_modules``; without them the tests skip, unless
 ``REQUIRE_BROWSER=1`` (CI) makes them fail. The browser tests serve that folder from 127.0.0.1, abort and record
 every request that would leave the machine, and fail on any console error, page error, failed request or missing
