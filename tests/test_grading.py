@@ -10,8 +10,10 @@ Every other planted fault runs in-process in tests/test_exercise_checks.py.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import io
 import os
 import pathlib
 import shutil
@@ -109,12 +111,14 @@ def course(tmp_path_factory) -> dict:
     shutil.rmtree(root / "hostile")
     before = digests(root)
     listener = Listener(NETWORK_PORT)
+    printed = io.StringIO()
     try:
-        rows = grade.grade(root, jobs=2)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            rows = grade.grade(root, jobs=2)
     finally:
         listener.close()
     return {"root": root, "rows": rows, "before": before, "after": digests(root), "network": listener.received,
-            "processes": sandbox_processes()}
+            "processes": sandbox_processes(), "printed": printed.getvalue()}
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +203,15 @@ def test_a_hostile_or_broken_submission_gets_exactly_its_honest_score_and_a_stat
         assert fault.says in row["notes"], row["notes"]
     attacks = fault.student.startswith(("patch-", "kernel-exit"))  # monkeypatching, os._exit
     assert ("flagged for review" in row["status"]) == attacks, row["status"]
+
+
+def test_make_grade_prints_a_progress_bar_and_the_report_and_no_noise(course):
+    printed = course["printed"]
+    assert "graded, " in printed and "[#" in printed, "no progress"
+    assert "student" in printed and "status" in printed and "every kernel in the sandbox" in printed
+    noise = [line for line in printed.splitlines()
+             if any(word in line for word in ("Warning", "WARNING", "TCP", "Traceback", "[AutogradeApp"))]
+    assert noise == [], noise
 
 
 def test_nothing_outside_the_students_own_folders_changed(course):
