@@ -47,6 +47,7 @@ MAX_NOTEBOOK_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 CELL_LIMIT = 30  # seconds, as nbgrader_config.py's Execute.timeout
 BATCH = 4  # submissions of one assignment per nbgrader process at most
+STAGING = threading.Lock()
 
 
 class RunFailed(Exception):
@@ -319,7 +320,8 @@ def grade_batch(root: pathlib.Path, batch: list[str], assignment: str, options: 
     outcomes, staged = {}, {}
     for student in batch:
         shutil.rmtree(root / "grading" / "run" / student / assignment, ignore_errors=True)
-        result = stage(root, staging, student, assignment)
+        with STAGING:  # one at a time: CPython 3.11's ast.parse is not safe in threads (gh-106905), and it is quick
+            result = stage(root, staging, student, assignment)
         outcomes[student] = Outcome(student, assignment, graded=False, problem=result.problem,
                                     notes=result.notes + [f"{m} was not submitted (scored 0)" for m in result.missing])
         if not result.problem:
