@@ -61,16 +61,17 @@ def parse_size(text: str) -> int:
     (4294967296, 536870912, 1000)
     """
     units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-    text = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    given = str(text)
+    text = given.strip().upper().removesuffix("B").removesuffix("I")
     try:
         if text and text[-1] in units:
             value = float(text[:-1]) * units[text[-1]]
         else:
             value = float(text)
     except ValueError:
-        raise ValueError(f"MEMORY: expected a size such as 4G or 512M, got {text!r}") from None
+        raise ValueError(f"MEMORY: expected a size such as 4G or 512M, got {given!r}") from None
     if value < 256 * 2**20:
-        raise ValueError(f"MEMORY: {text!r} is too small for a kernel that imports torch; give at least 512M")
+        raise ValueError(f"MEMORY: {given!r} is too small for a kernel that imports torch; give at least 512M")
     return int(value)
 
 
