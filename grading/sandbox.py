@@ -70,7 +70,7 @@ def parse_size(text: str) -> int:
             value = float(text)
     except ValueError:
         raise ValueError(f"MEMORY: expected a size such as 4G or 512M, got {given!r}") from None
-    if value < 256 * 2**20:
+    if value < 512 * 2**20:
         raise ValueError(f"MEMORY: {given!r} is too small for a kernel that imports torch; give at least 512M")
     return int(value)
 
