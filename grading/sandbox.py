@@ -57,8 +57,8 @@ class SandboxPaths:
 def parse_size(text: str) -> int:
     """Bytes in a size such as "4G", "512M" or "1000000".
 
-    >>> parse_size("4G"), parse_size("512M"), parse_size("1000")
-    (4294967296, 536870912, 1000)
+    >>> parse_size("4G"), parse_size("512M"), parse_size("1073741824")
+    (4294967296, 536870912, 1073741824)
     """
     units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
     given = str(text)

@@ -75,3 +75,11 @@ def test_the_verdict_comes_from_the_record_not_from_the_kernel(tmp_path, monkeyp
     assert not passed and outputs[-1].ename == "CheckFailed" and "a flipped kernel" in outputs[-1].evalue
     outputs, passed = judge.verdict("checks.check_conv1d(conv1d_loops)", [])
     assert not passed and "no record" in outputs[-1].evalue
+
+
+@pytest.mark.parametrize("module", ["grading.judge", "grading.sandbox"])
+def test_the_graders_worked_examples_run(module):
+    import doctest
+    import importlib
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failures == 0
