@@ -26,6 +26,29 @@ def get(url: str, token: str):
         return response.status, response.read().decode()
 
 
+def serve(command: list, log_path: pathlib.Path, port: int, token: str, env=None):
+    """Start `jupyter lab` with `command`, wait until it answers on 127.0.0.1:`port` (60 s at most), yield
+    (base URL, token), and stop it."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(120):
+                if server.poll() is not None:
+                    pytest.fail(f"jupyter lab exited early:\n{log_path.read_text()}")
+                try:
+                    get(f"{base}/api/status", token)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail("jupyter lab did not answer within 60 s")
+            yield base, token
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
 def test_makefile_lab_target_opens_the_start_notebook():
     makefile = (ROOT / "Makefile").read_text()
     assert f"jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT) --LabApp.default_url=/lab/tree/{START}" in makefile
@@ -38,25 +61,7 @@ def lab_server(tmp_path):
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}", f"--LabApp.default_url=/lab/tree/{START}",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])  # as the Makefile does
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):  # up to 60 s to start
-            if server.poll() is not None:
-                pytest.fail(f"jupyter lab exited early:\n{(tmp_path / 'lab.log').read_text()}")
-            try:
-                get(f"{base}/api/status", token)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("jupyter lab did not answer within 60 s")
-        yield base, token
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+    yield from serve(command, tmp_path / "lab.log", port, token)
 
 
 def test_lab_serves_jupyterlab_and_the_start_notebook(lab_server):
@@ -111,24 +116,7 @@ def lab_with_overrides(tmp_path):
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", f"--LabApp.default_url=/lab/tree/{START}",
         "--LabApp.expose_app_in_browser=True",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])
-    with open(tmp_path / "lab.log", "w") as log:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(120):
-                if server.poll() is not None:
-                    pytest.fail(f"jupyter lab exited early:\n{(tmp_path / 'lab.log').read_text()}")
-                try:
-                    get(f"{base}/api/status", token)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                pytest.fail("jupyter lab did not answer within 60 s")
-            yield base, token
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    yield from serve(command, tmp_path / "lab.log", port, token, env=env)
 
 
 def test_the_news_question_and_the_update_check_are_off_by_the_settings_overrides(lab_with_overrides):
