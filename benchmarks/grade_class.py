@@ -28,11 +28,7 @@ from grading.faults import ALL, Fault  # noqa: E402
 
 def build_class(root: pathlib.Path, assignment: str, students: int) -> None:
     """A course copy at `root` whose submitted/ holds `students` submissions of `assignment`."""
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions", root / "solutions")
-    shutil.copytree(ROOT / "grading", root / "grading",
-                    ignore=shutil.ignore_patterns("autograded", "feedback", "run", "logs", "staging", "backups",
-                                                  "*.db", "*.csv", "__pycache__"))
+    examples.copy_course(root)
     grade.generate(root)
     kinds = [Fault(assignment, f"solution-{assignment}", kind="mistake")]
     kinds += [f for f in ALL if f.assignment == assignment]

@@ -102,6 +102,19 @@ def write_submission(fault: Fault, release, solution, folder: pathlib.Path, name
         nbformat.write(plant(fault, release, solution), folder / name)
 
 
+GRADING_OUTPUTS = ("autograded", "feedback", "run", "logs", "staging", "backups")
+"""The folders of grading/ that `make grade` writes (with gradebook.db and the CSVs)."""
+
+
+def copy_course(target: pathlib.Path, root: pathlib.Path = ROOT) -> None:
+    """A course to grade in at `target`: the config, solutions/ and grading/'s code, none of a run's outputs. The tests
+    and benchmarks/grade_class.py grade in such a copy, never in the repository."""
+    shutil.copy(root / "nbgrader_config.py", target)
+    shutil.copytree(root / "solutions", target / "solutions")
+    shutil.copytree(root / "grading", target / "grading",
+                    ignore=shutil.ignore_patterns(*GRADING_OUTPUTS, "*.db", "*.csv", "__pycache__"))
+
+
 def notebooks(root: pathlib.Path, assignment: str) -> list[pathlib.Path]:
     return sorted((root / "solutions" / assignment).glob("*.ipynb"))
 

@@ -4,7 +4,7 @@ What the kernel sees and may do:
   - a root of its own: the system's /usr (read-only), the Python environment that runs the course (read-only),
     the installed `course_lib` package (read-only) and nothing else of the course: not solutions/, not the gradebook,
     not other students' folders;
-  - a working folder, a /tmp and a home of its own, each a 512 MiB tmpfs that vanishes with the sandbox; the only
+  - a working folder, a temporary folder and a home of its own, each a 512 MiB tmpfs that vanishes with the sandbox; the only
     file it writes that the grader reads is the checks' record, bound into the working folder;
   - its own mount, PID, network, IPC and UTS namespaces: no network at all, loopback included (its loopback is its own);
   - when the grader runs as root, an unprivileged user (`nobody`, uid 65534) for the kernel; otherwise the grader's
@@ -39,11 +39,12 @@ from traitlets import Bool, Integer, Unicode
 
 SANDBOX_UID = 65534  # nobody / nogroup on Debian
 WORK = "/home/student/work"  # the kernel's working folder, as the kernel sees it
+TMP = "/tmp"  # the kernel's temporary folder: a path inside the sandbox's own mounts, a tmpfs of its own
 RECORD = ".check-record.jsonl"  # the checks' record (course_lib.checks.record), in the working folder
 DEFAULT_MEMORY = "4G"
 DEFAULT_PROCESSES = 256
 MAX_FILE = 256 * 2**20  # no single file written in the sandbox may exceed this
-SCRATCH_BYTES = 512 * 2**20  # each of the sandbox's own folders (/tmp, home, working folder) is a tmpfs this large
+SCRATCH_BYTES = 512 * 2**20  # each of the sandbox's own folders (temporary, home, working) is a tmpfs this large
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +117,7 @@ def bwrap_command(kernel: list[str], paths: SandboxPaths, root: bool | None = No
         args += _with_parents(f"/etc/{name}", made) + ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for path in read_only_paths():
         args += _with_parents(path, made) + ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", TMP]
     args += _with_parents(WORK, made)
     args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", str(pathlib.PurePosixPath(WORK).parent)]
     args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", WORK]
@@ -124,7 +125,7 @@ def bwrap_command(kernel: list[str], paths: SandboxPaths, root: bool | None = No
     args += _with_parents(paths.ipc, made) + ["--bind", paths.ipc, paths.ipc]
     args += ["--chdir", WORK, "--clearenv"]
     env = {"HOME": str(pathlib.PurePosixPath(WORK).parent), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-           "TMPDIR": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
+           "TMPDIR": TMP, "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{TMP}/matplotlib", "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "COURSE_CHECKS_RECORD": f"{WORK}/{RECORD}"}
     for key, value in env.items():
         args += ["--setenv", key, value]

@@ -34,14 +34,8 @@ pytestmark = pytest.mark.nbgrader
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STUDENTS = [f"solution-{a}" for a in grade.assignments(ROOT)] + [f.student for f in EXAMPLES]
 AUTO_POINTS = 8  # each assignment: 8 autograded points and a 2-point written answer graded by hand
-OUTPUTS = ("autograded", "feedback", "run", "logs", "staging", "backups")
-
-
-def copy_course(root: pathlib.Path) -> None:
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions", root / "solutions")
-    shutil.copytree(ROOT / "grading", root / "grading",
-                    ignore=shutil.ignore_patterns(*OUTPUTS, "*.db", "*.csv", "__pycache__"))
+OUTPUTS = examples.GRADING_OUTPUTS
+copy_course = examples.copy_course
 
 
 def digests(root: pathlib.Path) -> dict:
