@@ -115,16 +115,20 @@ def bwrap_command(kernel: list[str], paths: SandboxPaths, root: bool | None = No
         args += ["--symlink", "usr/lib64", "/lib64"]
     for name in ("passwd", "group", "nsswitch.conf", "localtime", "fonts", "ssl/certs"):
         args += _with_parents(f"/etc/{name}", made) + ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    # The sandbox's own folders first, then what is bound into them: a course or a venv that lives under /tmp or
+    # /home on the host must not be hidden by the tmpfs mounted there.
+    home = str(pathlib.PurePosixPath(WORK).parent)
+    args += _with_parents(WORK, made)
+    for folder in (TMP, home, WORK):
+        made.add(folder)
+        args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", folder]
     for path in read_only_paths():
         args += _with_parents(path, made) + ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", TMP]
-    args += _with_parents(WORK, made)
-    args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", str(pathlib.PurePosixPath(WORK).parent)]
-    args += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", WORK]
     args += ["--bind", os.path.join(paths.work, RECORD), f"{WORK}/{RECORD}"]  # the one file the grader reads back
     args += _with_parents(paths.ipc, made) + ["--bind", paths.ipc, paths.ipc]
     args += ["--chdir", WORK, "--clearenv"]
-    env = {"HOME": str(pathlib.PurePosixPath(WORK).parent), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+    env = {"HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "TMPDIR": TMP, "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{TMP}/matplotlib", "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "COURSE_CHECKS_RECORD": f"{WORK}/{RECORD}"}
     for key, value in env.items():
