@@ -12,7 +12,7 @@ Modules (read them in this order):
 - ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD), (2+1)-D
                   and channel-separated (CSN) blocks
 - ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
-- ``padding``     the four padding modes by index arithmetic
+- ``padding_modes`` the four padding modes by index arithmetic
 - ``args``        the arguments of a convolution and a transposed convolution, checked once (used
                   by every implementation)
 - ``utils``       the leaf: small argument checks and layout names, imported by every other module

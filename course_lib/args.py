@@ -11,7 +11,7 @@ rule is written once and every implementation obeys it.
 
 Imports: the leaf :mod:`course_lib.utils` (small checks, layout names),
 :mod:`course_lib.shapes` (output sizes, the 'same' padding rule) and
-:mod:`course_lib.padding` (which padding modes fit an input).
+:mod:`course_lib.padding_modes` (which padding modes fit an input).
 
 Read this module after the convolutions themselves: it is plumbing, but it is
 also a checklist of every way a convolution call can go wrong.
@@ -26,8 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from course_lib import padding as padding_modes
-from course_lib import shapes, utils
+from course_lib import padding_modes, shapes, utils
 
 # ----------------------------------------------------------------------------
 # Input, weight and bias of a convolution.

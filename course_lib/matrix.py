@@ -27,8 +27,7 @@ import math
 
 import torch
 
-from course_lib import args, shapes, utils, vectorised
-from course_lib import padding as padding_modes
+from course_lib import args, padding_modes, shapes, utils, vectorised
 
 
 def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):

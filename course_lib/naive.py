@@ -18,8 +18,7 @@ import itertools
 
 import torch
 
-from course_lib import args
-from course_lib import padding as padding_modes
+from course_lib import args, padding_modes
 
 
 def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):

@@ -26,8 +26,7 @@ import math
 
 import torch
 
-from course_lib import args, utils
-from course_lib import padding as padding_modes
+from course_lib import args, padding_modes, utils
 
 COLUMN_BYTES = 16 * 2**20
 """Target size (bytes) of one block of the column matrix.

@@ -60,7 +60,7 @@ import numpy as np
 import torch
 
 from course_lib import args, plots, shapes, utils, vectorised
-from course_lib import padding as padding_modes
+from course_lib import padding_modes
 
 HEIGHT_BUDGET = 700
 """Most CSS pixels a widget may take (controls, text and picture): a laptop's notebook view shows about 780."""

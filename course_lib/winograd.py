@@ -32,8 +32,7 @@ from __future__ import annotations
 
 import torch
 
-from course_lib import args
-from course_lib import padding as padding_modes
+from course_lib import args, padding_modes
 
 B_T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
 """Input transform: ``V = B_T d B_T^T`` for a 4x4 input tile ``d``."""

@@ -1,11 +1,11 @@
-"""course_lib.padding.pad against torch.nn.functional.pad for every mode."""
+"""course_lib.padding_modes.pad against torch.nn.functional.pad for every mode."""
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course_lib.padding import pad
+from course_lib.padding_modes import pad
 
 TORCH_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
