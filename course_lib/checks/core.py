@@ -251,8 +251,10 @@ class CourseCalls:
             caller = frame.f_back
             if caller is not None and caller.f_code.co_filename in files:
                 return  # a call inside the course's code: the outermost one is already recorded
-            qualname = getattr(code, "co_qualname", code.co_name).removesuffix(".__init__")
-            name = f"course_lib.{module}.{qualname}"
+            qualname = getattr(code, "co_qualname", code.co_name)
+            if "." in qualname and "self" in frame.f_locals:  # a method is named by the instance's class: an
+                qualname = f"{type(frame.f_locals['self']).__name__}.{code.co_name}"  # inherited one too
+            name = f"course_lib.{module}.{qualname.removesuffix('.__init__')}"
             if name not in used:
                 used.append(name)
 
