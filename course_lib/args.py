@@ -220,18 +220,9 @@ def conv_args(op, input, weight, bias, stride, padding, dilation, groups, paddin
     pads = shapes.conv_padding(padding, kernel_size, stride, dilation)
     spatial = batched.shape[2:]
     padding_mode = padding_modes.check_padding_mode(padding_mode, pads, spatial)
-    output_size = []
-    for axis, (size, k, s, (before, after), d) in enumerate(zip(spatial, kernel_size, stride, pads, dilation)):
-        span = d * (k - 1) + 1
-        if size + before + after < span:
-            raise ValueError(
-                f"{op}: kernel larger than the padded input on spatial axis {axis} ({utils.spatial_names(n)[axis]}): "
-                f"the kernel spans {span} (dilation {d} x (kernel {k} - 1) + 1) but the padded input has "
-                f"{size + before + after} (size {size} + padding {before}+{after}). Use a smaller kernel or "
-                f"dilation, or more padding."
-            )
-        output_size.append(shapes.output_length(size, k, s, before + after, d))
-    return ConvArgs(batched, weight, bias, stride, pads, dilation, groups, padding_mode, unbatched, tuple(output_size))
+    shapes.check_kernel_fits(spatial, kernel_size, pads, dilation, op)
+    output_size = tuple(shapes.output_length(i, k, s, p, d) for i, k, s, p, d in zip(spatial, kernel_size, stride, pads, dilation))
+    return ConvArgs(batched, weight, bias, stride, pads, dilation, groups, padding_mode, unbatched, output_size)
 
 
 # ----------------------------------------------------------------------------
@@ -311,3 +302,82 @@ def conv_transpose_args(op, input, weight, bias, stride, padding, output_padding
     return ConvTransposeArgs(batched, weight, bias, stride, padding, output_padding, dilation, groups, unbatched, output_size)
 
 
+# ----------------------------------------------------------------------------
+# Docstrings shared by the implementations
+# ----------------------------------------------------------------------------
+# naive, vectorised and fourier expose the same functions with the same arguments.
+# Their docstrings name these fragments in braces, e.g. ``{conv2d_shapes}``, and each
+# module fills them in once, at its end, with ``args.fill_docstrings(...)`` (as
+# torch.nn.modules.conv shares ``convolution_notes`` between Conv1d, Conv2d and Conv3d),
+# so ``help(naive.conv2d)`` shows the whole text and every example runs as a doctest.
+
+DOCS = {
+    "conv_arguments": """Args:
+        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+        weight: ``(C_out, C_in / groups, k1, ..., kn)``.
+        bias: ``(C_out,)`` or ``None``.
+        stride, dilation: int or n-tuple, >= 1.
+        padding: int or n-tuple (added on both sides), ``"valid"`` or ``"same"``.
+        groups: split the channels into this many independent convolutions.
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+
+    Returns:
+        ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
+        (unbatched in, unbatched out).""",
+    "conv1d_shapes": "input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``",
+    "conv2d_shapes": "input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` -> ``(N, C_out, H_out, W_out)``",
+    "conv3d_shapes": "input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` ->\n"
+                     "    ``(N, C_out, D_out, H_out, W_out)``",
+    "convnd_example": """>>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3), torch.ones(1, 1, 2, 2, 2, 2))   # 4 spatial axes
+    >>> tuple(out.shape), out.flatten()[0].item()                                  # every window holds 2**4 ones
+    ((1, 1, 2, 2, 2, 2), 16.0)""",
+    "conv1d_example": """>>> conv1d(torch.tensor([[[1., 2., 4., 7.]]]), torch.tensor([[[-1., 0., 1.]]]))   # x[i+2] - x[i]
+    tensor([[[3., 5.]]])""",
+    "conv2d_example": """>>> conv2d(torch.arange(16.).view(1, 1, 4, 4), torch.ones(1, 1, 2, 2))   # sums of 2x2 windows
+    tensor([[[[10., 14., 18.],
+              [26., 30., 34.],
+              [42., 46., 50.]]]])""",
+    "conv3d_example": """>>> conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(1, 1, 3, 3, 3)).flatten()   # (N, C, D, H, W) -> (1, 1, 1, 2, 2)
+    tensor([27., 27., 27., 27.])""",
+    "conv_transpose_arguments": """Args:
+        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+        weight: ``(C_in, C_out / groups, k1, ..., kn)`` (input channels first, unlike a convolution).
+        bias: ``(C_out,)`` or ``None``.
+        stride, dilation: int or n-tuple, >= 1.
+        padding: int or n-tuple: elements removed from each end of each axis.
+        output_padding: int or n-tuple, smaller than stride or dilation: elements kept at the end.
+        groups: split the channels into this many independent transposed convolutions.
+
+    Returns:
+        ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
+        (unbatched in, unbatched out).""",
+    "conv_transpose1d_shapes": "input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` -> ``(N, C_out, L_out)``",
+    "conv_transpose2d_shapes": "input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` ->\n"
+                               "    ``(N, C_out, H_out, W_out)``",
+    "conv_transpose3d_shapes": "input ``(N, C_in, D, H, W)``, weight ``(C_in, C_out/groups, kD, kH, kW)`` ->\n"
+                               "    ``(N, C_out, D_out, H_out, W_out)``",
+    "conv_transposend_example": """>>> conv_transposend(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))[0, 0]   # four overlapping stamps
+    tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])""",
+    "conv_transpose1d_example": """>>> conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2 overlap
+    tensor([[[1., 1., 3., 2., 2.]]])""",
+    "conv_transpose2d_example": """>>> conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), stride=2).shape   # 2x2 -> 4x4
+    torch.Size([1, 1, 4, 4])""",
+    "conv_transpose3d_example": """>>> conv_transpose3d(torch.ones(1, 1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2)).flatten()
+    tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])""",
+}
+"""Docstring fragments shared by the implementations' public functions; see :func:`fill_docstrings`."""
+
+
+def fill_docstrings(*functions) -> None:
+    """Replace each ``{name}`` in the functions' docstrings by the fragment ``DOCS[name]``.
+
+    >>> def conv1d(input, weight):
+    ...     "1-D convolution: {conv1d_shapes}."
+    >>> fill_docstrings(conv1d)
+    >>> conv1d.__doc__
+    '1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` -> ``(N, C_out, L_out)``.'
+    """
+    for function in functions:
+        function.__doc__ = function.__doc__.format(**DOCS)

@@ -30,13 +30,15 @@ import math
 
 import torch
 
-from course_lib import args, padding_modes
+from course_lib import args, padding_modes, shapes
 
 
 def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
     """N-d convolution (cross-correlation) by FFT; the number of spatial axes is ``weight.dim() - 2``.
 
-    Same arguments and result as :func:`course_lib.naive.convnd`. Taught in lesson 05 (vectorising).
+    {conv_arguments}
+
+    Same result as :func:`course_lib.naive.convnd`, up to rounding. Taught in lesson 05 (vectorising).
 
     >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3, dtype=torch.float64), torch.ones(1, 1, 2, 2, 2, 2, dtype=torch.float64))
     >>> tuple(out.shape), round(out.flatten()[0].item(), 10)
@@ -47,8 +49,7 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution by FFT: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
-    ``(N, C_out, L_out)``.
+    """1-D convolution by FFT: {conv1d_shapes}.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 
@@ -60,8 +61,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution by FFT: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
-    ``(N, C_out, H_out, W_out)``.
+    """2-D convolution by FFT: {conv2d_shapes}.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 
@@ -76,8 +76,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution by FFT: input ``(N, C_in, D, H, W)``, weight
-    ``(C_out, C_in/groups, kD, kH, kW)``.
+    """3-D convolution by FFT: {conv3d_shapes}.
 
     Arguments as in :func:`convnd`. Taught in lesson 05 (vectorising).
 
@@ -91,24 +90,24 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 def fast_length(size: int) -> int:
     """The smallest length >= ``size`` whose prime factors are all 2, 3, 5 or 7 (fast for the FFT).
 
+    A plain search: try ``size``, ``size + 1``, ... until one has no other prime
+    factor. It stops by ``2 * size`` at the latest (a power of two lies below that).
+
     >>> fast_length(158), fast_length(128), fast_length(79)
     (160, 128, 80)
     """
-    best = 2 * max(1, size)  # a power of two is always available below this
-    power7 = 1
-    while power7 < best:
-        power5 = power7
-        while power5 < best:
-            power3 = power5
-            while power3 < best:
-                length = power3
-                while length < size:
-                    length *= 2
-                best = min(best, length)
-                power3 *= 3
-            power5 *= 5
-        power7 *= 7
-    return best
+    length = max(1, size)
+    while not _has_only_small_factors(length):
+        length += 1
+    return length
+
+
+def _has_only_small_factors(n: int) -> bool:
+    """True when ``n``'s prime factors are all 2, 3, 5 or 7: divide them out and see whether 1 is left."""
+    for p in (2, 3, 5, 7):
+        while n % p == 0:
+            n //= p
+    return n == 1
 
 
 def _convolve(a: args.ConvArgs) -> torch.Tensor:
@@ -125,7 +124,7 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
     # The kernel with its taps d apart (rfftn pads it with zeros to the transform's length).
     kernel = a.weight
     if any(d > 1 for d in a.dilation):
-        spans = tuple(d * (k - 1) + 1 for k, d in zip(a.kernel_size, a.dilation))
+        spans = tuple(shapes.kernel_span(k, d) for k, d in zip(a.kernel_size, a.dilation))
         kernel = a.weight.new_zeros((*a.weight.shape[:2], *spans))
         kernel[(..., *(slice(None, None, d) for d in a.dilation))] = a.weight
     x_hat = torch.fft.rfftn(x, s=lengths, dim=axes)  # (N, C_in, *F)
@@ -162,3 +161,6 @@ def _sum_over_channels(x_hat: torch.Tensor, w_hat: torch.Tensor, groups: int) ->
         real = real.addcmul_(xr[ci], wr[ci]).addcmul_(xi[ci], wi[ci], value=-1)
         imag = imag.addcmul_(xr[ci], wi[ci]).addcmul_(xi[ci], wr[ci])
     return torch.complex(real, imag).reshape(batch, out_channels, *freq)
+
+
+args.fill_docstrings(convnd, conv1d, conv2d, conv3d)  # the {fragments} above, from args.DOCS

@@ -63,7 +63,7 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):
     dilation_t = torch.tensor(a.dilation, device=weight.device)
     before = torch.tensor([b for b, _ in a.padding], device=weight.device)
     # Input coordinate of (output position o, kernel offset k): o*s + k*d - p_before, shape (P, K, n).
-    source = positions[:, None, :] * stride_t + offsets[None, :, :] * dilation_t - before
+    source = shapes.window_position(positions[:, None, :], offsets[None, :, :], stride_t, dilation_t) - before
     inside = ((source >= 0) & (source < torch.tensor(in_size, device=weight.device))).all(-1)  # (P, K)
     flat_source = _flatten_index(source.clamp(min=0), in_size)  # (P, K)
     # Rows: co * P + p. Columns: (group's first input channel + ci) * prod(S) + flat source.
@@ -133,7 +133,7 @@ def _conv_size(a: args.ConvTransposeArgs) -> tuple[int, ...]:
     dilation).
     """
     return tuple(
-        shapes.output_length(o, k, s, 2 * p, d)
+        shapes.output_length(o, k, s, p, d)
         for o, k, s, p, d in zip(a.output_size, a.kernel_size, a.stride, a.padding, a.dilation)
     )
 

@@ -18,7 +18,7 @@ import itertools
 
 import torch
 
-from course_lib import args, padding_modes
+from course_lib import args, padding_modes, shapes
 
 
 def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
@@ -26,71 +26,44 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     The number of spatial axes ``n`` is ``weight.dim() - 2``: 1, 2, 3, 4, ...
 
-    Args:
-        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
-        weight: ``(C_out, C_in / groups, k1, ..., kn)``.
-        bias: ``(C_out,)`` or ``None``.
-        stride, dilation: int or n-tuple, >= 1.
-        padding: int or n-tuple (added on both sides), ``"valid"`` or ``"same"``.
-        groups: split the channels into this many independent convolutions.
-        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
-
-    Returns:
-        ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
-        (unbatched in, unbatched out).
+    {conv_arguments}
 
     Taught in lesson 04 (one N-d convolution).
 
-    >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3), torch.ones(1, 1, 2, 2, 2, 2))   # 4 spatial axes
-    >>> tuple(out.shape), out.flatten()[0].item()                                  # every window holds 2**4 ones
-    ((1, 1, 2, 2, 2, 2), 16.0)
+    {convnd_example}
     """
     a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
     return _convolve(a)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
-    ``(N, C_out, L_out)``.
+    """1-D convolution with one loop per output element: {conv1d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 01 (conv1d).
 
-    Taught in lesson 01 (conv1d).
-
-    >>> conv1d(torch.tensor([[[1., 2., 4., 7.]]]), torch.tensor([[[-1., 0., 1.]]]))   # x[i+2] - x[i]
-    tensor([[[3., 5.]]])
+    {conv1d_example}
     """
     a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
     return _convolve(a)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
-    ``(N, C_out, H_out, W_out)``.
+    """2-D convolution with one loop per output element: {conv2d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 02 (conv2d).
 
-    Taught in lesson 02 (conv2d).
-
-    >>> conv2d(torch.arange(16.).view(1, 1, 4, 4), torch.ones(1, 1, 2, 2))   # sums of 2x2 windows
-    tensor([[[[10., 14., 18.],
-              [26., 30., 34.],
-              [42., 46., 50.]]]])
+    {conv2d_example}
     """
     a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
     return _convolve(a)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` ->
-    ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D convolution with one loop per output element: {conv3d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 03 (conv3d).
 
-    Taught in lesson 03 (conv3d).
-
-    >>> conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(1, 1, 3, 3, 3)).flatten()   # (N, C, D, H, W) -> (1, 1, 1, 2, 2)
-    tensor([27., 27., 27., 27.])
+    {conv3d_example}
     """
     a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
     return _convolve(a)
@@ -108,9 +81,9 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
             g = co // out_per_group
             channels = slice(g * in_per_group, (g + 1) * in_per_group)
             for position in itertools.product(*(range(o) for o in a.output_size)):
-                # The window under the kernel: starts at o*s, takes k elements d apart.
+                # The window under the kernel: tap t reads o*s + t*d, for t = 0 .. k-1.
                 window = tuple(
-                    slice(o * s, o * s + d * (k - 1) + 1, d)
+                    slice(shapes.window_position(o, 0, s, d), shapes.window_position(o, k - 1, s, d) + 1, d)
                     for o, s, d, k in zip(position, a.stride, a.dilation, a.kernel_size)
                 )
                 out[(n, co, *position)] = (x[(n, channels, *window)] * a.weight[co]).sum()
@@ -134,70 +107,44 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     The number of spatial axes ``n`` is ``weight.dim() - 2``.
 
-    Args:
-        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
-        weight: ``(C_in, C_out / groups, k1, ..., kn)`` (input channels first, unlike a convolution).
-        bias: ``(C_out,)`` or ``None``.
-        stride, dilation: int or n-tuple, >= 1.
-        padding: int or n-tuple: elements removed from each end of each axis.
-        output_padding: int or n-tuple, smaller than stride or dilation: elements kept at the end.
-        groups: split the channels into this many independent transposed convolutions.
-
-    Returns:
-        ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
-        (unbatched in, unbatched out).
+    {conv_transpose_arguments}
 
     Taught in lesson 07 (transposed convolution).
 
-    >>> conv_transposend(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))[0, 0]   # four overlapping stamps
-    tensor([[1., 2., 1.],
-            [2., 4., 2.],
-            [1., 2., 1.]])
+    {conv_transposend_example}
     """
     a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
     return _convolve_transpose(a)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` ->
-    ``(N, C_out, L_out)``.
+    """1-D transposed convolution by scatter-add: {conv_transpose1d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2 overlap
-    tensor([[[1., 1., 3., 2., 2.]]])
+    {conv_transpose1d_example}
     """
     a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
     return _convolve_transpose(a)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` ->
-    ``(N, C_out, H_out, W_out)``.
+    """2-D transposed convolution by scatter-add: {conv_transpose2d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), stride=2).shape   # 2x2 -> 4x4
-    torch.Size([1, 1, 4, 4])
+    {conv_transpose2d_example}
     """
     a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
     return _convolve_transpose(a)
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight
-    ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D transposed convolution by scatter-add: {conv_transpose3d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose3d(torch.ones(1, 1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2)).flatten()
-    tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+    {conv_transpose3d_example}
     """
     a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
     return _convolve_transpose(a)
@@ -217,12 +164,14 @@ def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:
             g = ci // in_per_group
             channels = slice(g * out_per_group, (g + 1) * out_per_group)
             for position in itertools.product(*(range(i) for i in x.shape[2:])):
-                # The stamp of input element x[n, ci, i...] starts at i*s and has k elements d apart.
+                # The stamp of input element x[n, ci, i...]: tap t lands on i*s + t*d, for t = 0 .. k-1.
                 window = tuple(
-                    slice(i * s, i * s + d * (k - 1) + 1, d)
+                    slice(shapes.window_position(i, 0, s, d), shapes.window_position(i, k - 1, s, d) + 1, d)
                     for i, s, d, k in zip(position, a.stride, a.dilation, a.kernel_size)
                 )
                 full[(n, channels, *window)] += x[(n, ci, *position)] * a.weight[ci]
     # padding cuts p elements from each end of every axis.
     out = full[(..., *(slice(p, p + o) for p, o in zip(a.padding, a.output_size)))]
     return a.finish(out)  # + bias; unbatched in, unbatched out
+
+args.fill_docstrings(convnd, conv1d, conv2d, conv3d, conv_transposend, conv_transpose1d, conv_transpose2d, conv_transpose3d)  # the {fragments} above, from args.DOCS

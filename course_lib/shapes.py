@@ -24,17 +24,77 @@ from course_lib import utils
 PADDING_STRINGS = ("valid", "same")
 
 
-def output_length(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """One axis of the output-size formula, with ``padding`` the *total* added (both sides).
+def kernel_span(kernel_size: int, dilation: int = 1) -> int:
+    """How many input cells a kernel of ``kernel_size`` taps, ``dilation`` apart, covers: ``d*(k-1) + 1``.
 
-        o = floor((i + padding - d*(k-1) - 1) / s) + 1
+    Taught in lesson 01 (dilation).
 
-    Taught in lesson 01 (the formula); :func:`conv_output_size` is the version with per-side padding.
-
-    >>> output_length(10, 3, stride=2, padding=2)
-    5
+    >>> kernel_span(3), kernel_span(3, dilation=2)
+    (3, 5)
     """
-    return (size + padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    return dilation * (kernel_size - 1) + 1
+
+
+def window_position(output_index, kernel_index, stride=1, dilation=1):
+    """The (padded) input index that kernel tap ``k`` reads for output ``o``: ``o*s + k*d``.
+
+    The one rule of a sliding kernel; ints or tensors (broadcast). A transposed
+    convolution reads it the other way: input ``i``'s stamp puts tap ``k`` at
+    output ``i*s + k*d``. Taught in lesson 01 (stride, dilation).
+
+    >>> window_position(2, 1, stride=3, dilation=2)   # the third window starts at 6; its second tap reads 8
+    8
+    """
+    return output_index * stride + kernel_index * dilation
+
+
+def output_length(size: int, kernel_size: int, stride: int = 1, padding=0, dilation: int = 1) -> int:
+    """One axis of the output-size formula, with ``padding`` per side (as everywhere in the course).
+
+        o = floor((i + 2p - d*(k-1) - 1) / s) + 1
+
+    ``padding`` is an int (the same on both sides) or a ``(before, after)`` pair
+    (uneven 'same' padding). The result is not checked: it is 0 or negative when
+    the kernel does not fit (:func:`check_kernel_fits` says so).
+    Taught in lesson 01 (the formula); :func:`conv_output_size` is the checked version for every axis.
+
+    >>> output_length(10, 3, stride=2, padding=1)
+    5
+    >>> output_length(10, 4, padding=(1, 2))   # 'same' for an even kernel: 1 before, 2 after
+    10
+    """
+    before, after = padding if isinstance(padding, (tuple, list)) else (padding, padding)
+    return (size + before + after - kernel_span(kernel_size, dilation)) // stride + 1
+
+
+def check_kernel_fits(size, kernel_size, padding, dilation, op=None) -> None:
+    """Raise ``ValueError`` unless the (dilated) kernel fits the padded input on every axis.
+
+    ``size``, ``kernel_size`` and ``dilation`` have one int per spatial axis,
+    ``padding`` one ``(before, after)`` pair. ``op`` names the calling function
+    (``"conv2d"``); with it the message names the axis and shows the arithmetic.
+    Every convolution checks this here (through :func:`course_lib.args.conv_args`),
+    and so does :func:`conv_output_size`. Taught in lesson 01 (the output-size formula).
+
+    >>> check_kernel_fits((3,), (3,), ((0, 0),), (2,))
+    Traceback (most recent call last):
+        ...
+    ValueError: kernel larger than the padded input on axis 0: kernel spans 5, padded input has 3. Use a smaller kernel or dilation, or more padding.
+    """
+    for axis, (i, k, (before, after), d) in enumerate(zip(size, kernel_size, padding, dilation)):
+        span, padded = kernel_span(k, d), i + before + after
+        if padded >= span:
+            continue
+        if op is None:
+            where, arithmetic = f"axis {axis}", ""
+        else:
+            where = f"spatial axis {axis} ({utils.spatial_names(len(size))[axis]})"
+            arithmetic = f" (span = dilation {d} x (kernel {k} - 1) + 1; padded = size {i} + padding {before}+{after})"
+        prefix = "" if op is None else f"{op}: "
+        raise ValueError(
+            f"{prefix}kernel larger than the padded input on {where}: kernel spans {span}, padded input has "
+            f"{padded}{arithmetic}. Use a smaller kernel or dilation, or more padding."
+        )
 
 
 def conv_padding(padding, kernel_size, stride=1, dilation=1) -> tuple[tuple[int, int], ...]:
@@ -138,16 +198,9 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     stride = _per_axis("stride", stride, n, 1)
     dilation = _per_axis("dilation", dilation, n, 1)
     pads = conv_padding(padding, kernel, stride, dilation)
-    out = []
-    for axis, (i, k, s, (before, after), d) in enumerate(zip(size, kernel, stride, pads, dilation)):
-        o = output_length(i, k, s, before + after, d)
-        if o < 1:
-            raise ValueError(
-                f"kernel larger than the padded input on axis {axis}: kernel spans {d * (k - 1) + 1}, "
-                f"padded input has {i + before + after}. Use a smaller kernel or dilation, or more padding."
-            )
-        out.append(o)
-    return _result(tuple(out), *given)
+    check_kernel_fits(size, kernel, pads, dilation)
+    out = tuple(output_length(i, k, s, p, d) for i, k, s, p, d in zip(size, kernel, stride, pads, dilation))
+    return _result(out, *given)
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
@@ -289,3 +342,19 @@ def receptive_field(layers, dims=None) -> tuple[tuple[int, ...], tuple[int, ...]
             field[axis] += d[axis] * (k[axis] - 1) * jump[axis]
             jump[axis] *= s[axis]
     return tuple(field), tuple(jump)
+
+
+def kernel_placements(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> list[list[int]]:
+    """The input indices each placement of a 1-D kernel reads, with ``padding`` zeros on each side.
+
+    Placement ``j`` starts at padded position ``j*s`` and reads ``k`` cells ``d``
+    apart; as input indices that is ``j*s + t*d - p`` for taps ``t = 0..k-1``
+    (negative, or ``>= size``: a padding zero). Only placements that fit are
+    listed, so there are ``floor((i + 2p - d(k-1) - 1)/s) + 1`` of them (none if
+    the kernel does not fit). Lesson 01's output-size explorer draws them.
+
+    >>> kernel_placements(5, 2, stride=2, padding=1, dilation=2)
+    [[-1, 1], [1, 3], [3, 5]]
+    """
+    count = max(0, output_length(size, kernel_size, stride, padding, dilation))
+    return [[window_position(j, t, stride, dilation) - padding for t in range(kernel_size)] for j in range(count)]

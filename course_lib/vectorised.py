@@ -26,7 +26,7 @@ import math
 
 import torch
 
-from course_lib import args, padding_modes, utils
+from course_lib import args, padding_modes, shapes, utils
 
 COLUMN_BYTES = 16 * 2**20
 """Target size (bytes) of one block of the column matrix.
@@ -42,71 +42,44 @@ def convnd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     The number of spatial axes ``n`` is ``weight.dim() - 2``: 1, 2, 3, 4, ...
 
-    Args:
-        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
-        weight: ``(C_out, C_in / groups, k1, ..., kn)``.
-        bias: ``(C_out,)`` or ``None``.
-        stride, dilation: int or n-tuple, >= 1.
-        padding: int or n-tuple (added on both sides), ``"valid"`` or ``"same"``.
-        groups: split the channels into this many independent convolutions.
-        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
-
-    Returns:
-        ``(N, C_out, O1, ..., On)`` with ``O = floor((S + 2p - d*(k-1) - 1) / s) + 1``
-        (unbatched in, unbatched out).
+    {conv_arguments}
 
     Taught in lesson 04 (one N-d convolution).
 
-    >>> out = convnd(torch.ones(1, 1, 3, 3, 3, 3), torch.ones(1, 1, 2, 2, 2, 2))   # 4 spatial axes
-    >>> tuple(out.shape), out.flatten()[0].item()                                  # every window holds 2**4 ones
-    ((1, 1, 2, 2, 2, 2), 16.0)
+    {convnd_example}
     """
     a = args.conv_args("convnd", input, weight, bias, stride, padding, dilation, groups, padding_mode)
     return _convolve(a)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution: input ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)`` ->
-    ``(N, C_out, L_out)``.
+    """1-D convolution by im2col + matmul: {conv1d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 01 (conv1d).
 
-    Taught in lesson 01 (conv1d).
-
-    >>> conv1d(torch.tensor([[[1., 2., 4., 7.]]]), torch.tensor([[[-1., 0., 1.]]]))   # x[i+2] - x[i]
-    tensor([[[3., 5.]]])
+    {conv1d_example}
     """
     a = args.conv_args("conv1d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=1)
     return _convolve(a)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution: input ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)`` ->
-    ``(N, C_out, H_out, W_out)``.
+    """2-D convolution by im2col + matmul: {conv2d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 02 (conv2d).
 
-    Taught in lesson 02 (conv2d).
-
-    >>> conv2d(torch.arange(16.).view(1, 1, 4, 4), torch.ones(1, 1, 2, 2))   # sums of 2x2 windows
-    tensor([[[[10., 14., 18.],
-              [26., 30., 34.],
-              [42., 46., 50.]]]])
+    {conv2d_example}
     """
     a = args.conv_args("conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=2)
     return _convolve(a)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution: input ``(N, C_in, D, H, W)``, weight ``(C_out, C_in/groups, kD, kH, kW)`` ->
-    ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D convolution by im2col + matmul: {conv3d_shapes}.
 
-    Arguments as in :func:`convnd`.
+    Arguments as in :func:`convnd`. Taught in lesson 03 (conv3d).
 
-    Taught in lesson 03 (conv3d).
-
-    >>> conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(1, 1, 3, 3, 3)).flatten()   # (N, C, D, H, W) -> (1, 1, 1, 2, 2)
-    tensor([27., 27., 27., 27.])
+    {conv3d_example}
     """
     a = args.conv_args("conv3d", input, weight, bias, stride, padding, dilation, groups, padding_mode, n=3)
     return _convolve(a)
@@ -133,8 +106,7 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
     n = len(kernel_size)
     stride, dilation = utils.as_tuple("stride", stride, n, 1), utils.as_tuple("dilation", dilation, n, 1)
     for axis, (k, s, d) in enumerate(zip(kernel_size, stride, dilation)):
-        span = d * (k - 1) + 1  # a dilated kernel covers this many input elements ...
-        x = x.unfold(2 + axis, span, s)  # ... appended as a new last axis
+        x = x.unfold(2 + axis, shapes.kernel_span(k, d), s)  # every input cell a window covers, as a new last axis
         x = x[..., ::d]  # keep every d-th: the elements the kernel touches
     return x
 
@@ -171,32 +143,43 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
     if in_per_group == 1 and a.groups > 1:
         out = _depthwise(x, a)
     else:
-        out = _im2col_matmul(x, a)
+        out = _in_row_blocks(x, a)  # _im2col_matmul, a block of output rows at a time
     return a.finish(out)  # + bias; unbatched in, unbatched out
 
 
-def _im2col_matmul(x, a: args.ConvArgs) -> torch.Tensor:
-    """``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)`` by im2col + one (batched) matmul per
-    block.
+def _im2col_matmul(x, a: args.ConvArgs, output_size) -> torch.Tensor:
+    """The lesson's line: im2col, then one matrix product.
 
-    The column matrix is built for a block of output rows (along the first
-    spatial axis) at a time, at most :data:`COLUMN_BYTES` big, so it stays in
-    memory the allocator can reuse instead of page-faulting a fresh one.
+    ``x`` ``(N, C_in, *padded)`` -> ``(N, C_out, *output_size)``; ``output_size``
+    is what the windows of ``x`` give (``a.output_size`` for the whole input).
     """
     batch, out_channels = x.shape[0], a.weight.shape[0]
-    # weight (C_out, C_in/g, k...) -> (groups, C_out/g, C_in/g * prod(k))
-    w = a.weight.reshape(a.groups, out_channels // a.groups, -1)
-    row_bytes = batch * w.shape[2] * a.groups * math.prod(a.output_size[1:]) * x.element_size()
+    w = a.weight.reshape(a.groups, out_channels // a.groups, -1)  # (g, C_out/g, K = C_in/g * prod(k))
+    columns = im2col(x, a.kernel_size, a.stride, a.dilation, a.groups)  # (N, g, K, P = prod(output_size))
+    out = w @ columns  # (g, C_out/g, K) @ (N, g, K, P) -> (N, g, C_out/g, P)
+    return out.reshape(batch, out_channels, *output_size)
+
+
+def _in_row_blocks(x, a: args.ConvArgs) -> torch.Tensor:
+    """:func:`_im2col_matmul` for a block of output rows (along the first spatial axis) at a time.
+
+    Engineering, not a different method: each block's columns are at most about
+    :data:`COLUMN_BYTES` big, so they stay in memory the allocator can reuse
+    instead of page-faulting a fresh buffer. The blocks are joined along that axis.
+    """
+    rows = a.output_size[0]
+    # The columns of one output row: N x g x K x (positions in a row), K = C_in/g * prod(k) = weight[0].numel().
+    row_bytes = x.shape[0] * a.groups * a.weight[0].numel() * math.prod(a.output_size[1:]) * x.element_size()
     rows_per_block = max(1, COLUMN_BYTES // max(1, row_bytes))  # an empty batch has rows of 0 bytes
+    if rows_per_block >= rows:
+        return _im2col_matmul(x, a, a.output_size)
     s, d, k = a.stride[0], a.dilation[0], a.kernel_size[0]
     blocks = []
-    for first in range(0, a.output_size[0], rows_per_block):
-        last = min(first + rows_per_block, a.output_size[0])  # output rows first .. last-1
-        slab = x[:, :, first * s : (last - 1) * s + d * (k - 1) + 1]  # the input rows they read
-        columns = im2col(slab, a.kernel_size, a.stride, a.dilation, a.groups)  # (N, g, K, P)
-        block = w @ columns  # (g, Co/g, K) @ (N, g, K, P) -> (N, g, Co/g, P)
-        blocks.append(block.reshape(batch, out_channels, last - first, *a.output_size[1:]))
-    return torch.cat(blocks, dim=2) if len(blocks) > 1 else blocks[0]
+    for first in range(0, rows, rows_per_block):
+        last = min(first + rows_per_block, rows)  # output rows first .. last-1 read input rows:
+        slab = x[:, :, shapes.window_position(first, 0, s, d) : shapes.window_position(last - 1, k - 1, s, d) + 1]
+        blocks.append(_im2col_matmul(slab, a, (last - first, *a.output_size[1:])))
+    return torch.cat(blocks, dim=2)
 
 
 def _depthwise(x, a: args.ConvArgs) -> torch.Tensor:
@@ -244,70 +227,44 @@ def conv_transposend(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     The number of spatial axes ``n`` is ``weight.dim() - 2``.
 
-    Args:
-        input: ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
-        weight: ``(C_in, C_out / groups, k1, ..., kn)`` (input channels first, unlike a convolution).
-        bias: ``(C_out,)`` or ``None``.
-        stride, dilation: int or n-tuple, >= 1.
-        padding: int or n-tuple: elements removed from each end of each axis.
-        output_padding: int or n-tuple, smaller than stride or dilation: elements kept at the end.
-        groups: split the channels into this many independent transposed convolutions.
-
-    Returns:
-        ``(N, C_out, O1, ..., On)`` with ``O = (S - 1)*s - 2p + d*(k-1) + output_padding + 1``
-        (unbatched in, unbatched out).
+    {conv_transpose_arguments}
 
     Taught in lesson 07 (transposed convolution).
 
-    >>> conv_transposend(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))[0, 0]   # four overlapping stamps
-    tensor([[1., 2., 1.],
-            [2., 4., 2.],
-            [1., 2., 1.]])
+    {conv_transposend_example}
     """
     a = args.conv_transpose_args("conv_transposend", input, weight, bias, stride, padding, output_padding, groups, dilation)
     return _convolve_transpose(a)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution: input ``(N, C_in, L)``, weight ``(C_in, C_out/groups, k)`` ->
-    ``(N, C_out, L_out)``.
+    """1-D transposed convolution by matmul + col2im: {conv_transpose1d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2 overlap
-    tensor([[[1., 1., 3., 2., 2.]]])
+    {conv_transpose1d_example}
     """
     a = args.conv_transpose_args("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=1)
     return _convolve_transpose(a)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution: input ``(N, C_in, H, W)``, weight ``(C_in, C_out/groups, kH, kW)`` ->
-    ``(N, C_out, H_out, W_out)``.
+    """2-D transposed convolution by matmul + col2im: {conv_transpose2d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), stride=2).shape   # 2x2 -> 4x4
-    torch.Size([1, 1, 4, 4])
+    {conv_transpose2d_example}
     """
     a = args.conv_transpose_args("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=2)
     return _convolve_transpose(a)
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """3-D transposed convolution: input ``(N, C_in, D, H, W)``, weight
-    ``(C_in, C_out/groups, kD, kH, kW)`` -> ``(N, C_out, D_out, H_out, W_out)``.
+    """3-D transposed convolution by matmul + col2im: {conv_transpose3d_shapes}.
 
-    Arguments as in :func:`conv_transposend`.
+    Arguments as in :func:`conv_transposend`. Taught in lesson 07 (transposed convolution).
 
-    Taught in lesson 07 (transposed convolution).
-
-    >>> conv_transpose3d(torch.ones(1, 1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2)).flatten()
-    tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+    {conv_transpose3d_example}
     """
     a = args.conv_transpose_args("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, n=3)
     return _convolve_transpose(a)
@@ -343,7 +300,8 @@ def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
     for axis, (k, i, s, d, f) in enumerate(zip(kernel_size, in_size, stride, dilation, full_size)):
         k_shape, i_shape = [1] * 2 * n, [1] * 2 * n
         k_shape[axis], i_shape[n + axis] = k, i
-        coordinate = (torch.arange(k, device=columns.device) * d).view(k_shape) + (torch.arange(i, device=columns.device) * s).view(i_shape)
+        taps, inputs = torch.arange(k, device=columns.device).view(k_shape), torch.arange(i, device=columns.device).view(i_shape)
+        coordinate = shapes.window_position(inputs, taps, s, d)  # tap k of input i lands on i*s + k*d
         target = target * f + coordinate  # row-major flat index in the full grid
     full = columns.new_zeros((batch * channels, math.prod(full_size)))
     stamps = math.prod(columns.shape[2:])  # k1*...*kn * I1*...*In, spelled out for an empty batch
@@ -402,3 +360,5 @@ def conv_transpose_zero_insertion(input, weight, bias=None, stride=1, padding=0,
     w = w.reshape(a.out_channels, in_channels // a.groups, *a.kernel_size).flip(list(range(2, 2 + a.n)))
     out = convnd(stretched, w, None, stride=1, dilation=a.dilation, groups=a.groups)
     return a.finish(out)  # + bias; unbatched in, unbatched out
+
+args.fill_docstrings(convnd, conv1d, conv2d, conv3d, conv_transposend, conv_transpose1d, conv_transpose2d, conv_transpose3d)  # the {fragments} above, from args.DOCS

@@ -7,6 +7,8 @@ import torch
 
 from conftest import CONV_IMPLEMENTATIONS
 
+pytestmark = [pytest.mark.lesson01, pytest.mark.lesson02, pytest.mark.lesson03, pytest.mark.lesson04]
+
 x1, w1 = torch.randn(2, 4, 10), torch.randn(6, 4, 3)
 x2, w2 = torch.randn(2, 4, 8, 8), torch.randn(6, 4, 3, 3)
 x3, w3 = torch.randn(2, 3, 4, 8, 8), torch.randn(5, 3, 3, 3, 3)
@@ -33,8 +35,8 @@ CASES = [
     ("groups float", "conv2d", (x2, w2), {"groups": 1.5}, TypeError, r"groups must be an int, got 1\.5"),
     # sizes
     ("kernel larger than padded input", "conv2d", (torch.randn(1, 4, 2, 8), w2), {}, ValueError,
-     r"kernel larger than the padded input on spatial axis 0 \(H\): the kernel spans 3.*padded input has 2.*more padding"),
-    ("dilated kernel too large", "conv1d", (x1, w1), {"dilation": 5}, ValueError, r"kernel spans 11 \(dilation 5 x \(kernel 3 - 1\) \+ 1\)"),
+     r"conv2d: kernel larger than the padded input on spatial axis 0 \(H\): kernel spans 3, padded input has 2.*more padding"),
+    ("dilated kernel too large", "conv1d", (x1, w1), {"dilation": 5}, ValueError, r"kernel spans 11, padded input has 10 \(span = dilation 5 x \(kernel 3 - 1\) \+ 1; padded = size 10 \+ padding 0\+0\)"),
     ("stride zero", "conv2d", (x2, w2), {"stride": 0}, ValueError, r"stride must be positive on every axis, got 0"),
     ("stride tuple with zero", "conv2d", (x2, w2), {"stride": (1, 0)}, ValueError, r"stride must be positive on every axis, got \(1, 0\)"),
     ("dilation zero", "conv1d", (x1, w1), {"dilation": 0}, ValueError, r"dilation must be positive"),
