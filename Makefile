@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-course test bench gpu-check instructor exercises examples grade slides deck-check clean
+.PHONY: lab lab-course test test-fast bench gpu-check instructor exercises examples grade slides deck-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -56,6 +56,11 @@ lab-course: $(STAMP) $(LAB_SETTINGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick tier while editing (about 3 minutes on 2 cores): everything but the tests marked slow (lesson notebooks,
+# browser and grading tests), with hypothesis at fewer examples. make test stays the whole suite.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" --hypothesis-profile=fast
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

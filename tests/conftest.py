@@ -22,6 +22,7 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 settings.register_profile(
     "course", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], derandomize=False
 )
+settings.register_profile("fast", parent=settings.get_profile("course"), max_examples=10)  # make test-fast
 settings.load_profile("course")
 
 ATOL = 1e-10  # float64 results of the same sums in a different order differ by ~1e-14
@@ -82,40 +83,15 @@ MODULES = {i.module.__name__: i.module for i in IMPLEMENTATIONS if i.function is
 
 
 # ----------------------------------------------------------------------------
-# One marker per lesson: `pytest -m lesson02` runs the tests of chapter 02.
+# One marker per lesson: `pytest -m lesson02` runs the tests of chapter 02. Each test file names its own lessons
+# (`pytestmark = pytest.mark.lesson02`); a lesson notebook gets its lesson from its name (02_conv2d.ipynb).
+# Notebooks also get `slow`, as the browser and grading test files mark themselves: `make test-fast` leaves them out.
 # ----------------------------------------------------------------------------
 
 LESSONS = {f"lesson{i:02d}": title for i, title in enumerate([
     "start here", "conv1d", "conv2d", "conv3d", "one N-d convolution", "vectorising",
     "grouped and separable", "transposed convolution", "upsampling", "capstone",
 ])}
-TEST_FILE_LESSONS = {  # which lessons teach what each test file checks
-    "test_conv.py": ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"],
-    "test_fast.py": ["lesson05"],
-    "test_errors.py": ["lesson01", "lesson02", "lesson03", "lesson04"],
-    "test_padding.py": ["lesson01"],
-    "test_shapes.py": ["lesson01", "lesson02", "lesson04"],
-    "test_widgets.py": ["lesson01", "lesson02", "lesson03", "lesson04"],
-    "test_matrix.py": ["lesson05", "lesson07"],
-    "test_separable.py": ["lesson06"],
-    "test_transpose.py": ["lesson07"],
-    "test_upsample.py": ["lesson08"],
-    "test_plots_lessons01.py": ["lesson00", "lesson01"],
-    "test_plots_lesson02.py": ["lesson02"],
-    "test_plots_lessons34.py": ["lesson03", "lesson04"],
-    "test_plots_lesson05.py": ["lesson05"],
-    "test_plots_lesson06.py": ["lesson06"],
-    "test_csn.py": ["lesson06"],
-    "test_plots_lesson07.py": ["lesson07"],
-    "test_scatter_widget.py": ["lesson07"],
-    "test_plots_lesson08.py": ["lesson08"],
-    "test_layers.py": ["lesson09"],
-    "test_notebook_conventions.py": [f"lesson{i:02d}" for i in range(10)],
-    "test_browser_lab.py": ["lesson00", "lesson01", "lesson03"],
-    "test_exercise_checks.py": [f"lesson{i:02d}" for i in range(1, 9)],
-    "test_grading.py": [f"lesson{i:02d}" for i in range(1, 9)],
-    "test_torch_opinfo.py": ["lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08"],
-}
 
 
 def pytest_configure(config):
@@ -124,13 +100,13 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark each test with its lessons: test files by the table above, notebooks by their number."""
+    """Mark each notebook's nbval items with the notebook's lesson and `slow`."""
     for item in items:
         path = pathlib.Path(str(item.fspath))
-        if path.suffix == ".ipynb" and path.name[:2].isdigit():
-            item.add_marker(f"lesson{path.name[:2]}")
-        for marker in TEST_FILE_LESSONS.get(path.name, []):
-            item.add_marker(marker)
+        if path.suffix == ".ipynb":
+            item.add_marker("slow")
+            if path.name[:2].isdigit():
+                item.add_marker(f"lesson{path.name[:2]}")
 
 
 # Grading tests (`@pytest.mark.nbgrader`) need the instructor extra: skip them, saying why, where it is not installed.

@@ -26,6 +26,8 @@ from test_browser_lab import (  # noqa: F401 (new_page and shots are fixtures)
     LAB_START_S, ROOT, browser_fixtures, new_page, shots,
 )
 
+pytestmark = [pytest.mark.lesson01, pytest.mark.slow]
+
 EXERCISE = "exercises/01_conv1d/01_conv1d_exercises.ipynb"
 TASK_HEADING = "Task 1 — the output length"
 KERNEL_LIMIT_S = 30.0

@@ -28,6 +28,8 @@ import time
 import pytest
 from browser_support import console_errors, guard_network, jupyterlab, require_browser
 
+pytestmark = [pytest.mark.lesson00, pytest.mark.lesson01, pytest.mark.lesson03, pytest.mark.slow]
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 START = "notebooks/00_start_here.ipynb"
 REACTION_LIMIT_S = 5.0

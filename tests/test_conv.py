@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS
 from course_lib import naive, vectorised
 
+pytestmark = [getattr(pytest.mark, f"lesson{i:02d}") for i in range(1, 6)]
+
 TORCH_LAYERS = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 FUNCTION_NAMES = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 

@@ -6,6 +6,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from course_lib import separable
 
+pytestmark = pytest.mark.lesson06
+
 
 def torch_block(c_in, mid, c_out, kernel, kind, stride=1, padding=0, dilation=1):
     """The same block made of nn.Conv3d layers (no biases), float64."""

@@ -24,6 +24,8 @@ from grading import examples
 from grading.faults import ALL, Fault
 from grading.faults.routes import FAULTS as ROUTES
 
+pytestmark = [getattr(pytest.mark, f"lesson{i:02d}") for i in range(1, 9)]
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 # Faults that only nbgrader can show: an infinite loop (stopped by its timeout), test cells deleted or edited.

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from course_lib import fourier, timing, winograd
 
+pytestmark = pytest.mark.lesson05
+
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"weight": torch.zeros(4, 3, 5, 5)}, r"kernel \(5, 5\) \(needs 3x3\)"),

@@ -29,7 +29,7 @@ from grading import examples, grade, sandbox
 from grading.faults import EXAMPLES, Fault
 from grading.faults.hostile import HOSTILE, NETWORK_PORT
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [getattr(pytest.mark, f"lesson{i:02d}") for i in range(1, 9)] + [pytest.mark.nbgrader, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STUDENTS = [f"solution-{a}" for a in grade.assignments(ROOT)] + [f.student for f in EXAMPLES]

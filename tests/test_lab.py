@@ -10,6 +10,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = [pytest.mark.lesson00, pytest.mark.slow]
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 START = "notebooks/00_start_here.ipynb"
 

@@ -1,13 +1,12 @@
 """course_lib.layers against torch's layers, every rank: parameters, initialisation for the same seed, outputs and
-gradients (input, weight, bias) in float64, state_dicts, output_size, bad arguments. Also smoke tests for lesson
-09's figures in course_lib.plots."""
+gradients (input, weight, bias) in float64, state_dicts, output_size, bad arguments."""
 import re
 
 import pytest
 import torch
 from torch import nn
 
-from course_lib import layers, plots
+from course_lib import layers
 
 pytestmark = pytest.mark.lesson09
 
@@ -204,21 +203,3 @@ BAD = [  # (ours, torch's, the words our message must contain, forward input or 
 @pytest.mark.parametrize("make, message, forward", BAD, ids=[m for _, m, _ in BAD])
 def test_bad_arguments_say_what_to_do(make, message, forward):
     raises_like_torch(lambda: make(layers), lambda: make(nn), message, forward)
-
-
-def test_lesson09_figures():
-    masks = torch.zeros(3, 1, 8, 8)
-    masks[:, :, 2:6, 3:5] = 1
-    predictions = masks.clone()
-    predictions[:, :, 0] = 1                      # one wrong row: 8 of 64 pixels
-    figure = plots.segmentation_figure(torch.randn(3, 1, 8, 8), masks, predictions, title="t")
-    assert len(figure.axes) == 10 and figure.axes[2].get_title() == "prediction: 87.5% right"
-    assert len(plots.segmentation_figure(torch.randn(2, 8, 8), masks[:2, 0]).axes) == 5
-    with pytest.raises(ValueError, match="one shape"):
-        plots.segmentation_figure(torch.randn(2, 1, 8, 8), masks)
-    figure = plots.kernels_figure(torch.randn(2, 3, 3, 3))
-    assert [ax.get_title() for ax in figure.axes[:2]] == ["out 0, in 0", "out 0, in 1"]
-    assert figure.axes[0].images[0].get_clim()[0] == -figure.axes[0].images[0].get_clim()[1]
-    figure = plots.training_figure([1, 2], [0.5, 0.4])
-    assert len(figure.axes) == 1
-    assert figure._repr_png_()[:4] == b"\x89PNG"

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from conftest import ATOL
 from course_lib import matrix
 
+pytestmark = [pytest.mark.lesson05, pytest.mark.lesson07]
+
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 

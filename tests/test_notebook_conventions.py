@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+pytestmark = [getattr(pytest.mark, f"lesson{i:02d}") for i in range(0, 10)]
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb")) + sorted((ROOT / "solutions").glob("*/*.ipynb"))

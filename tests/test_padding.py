@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from course_lib.padding_modes import pad
 
+pytestmark = pytest.mark.lesson01
+
 TORCH_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 

@@ -11,6 +11,8 @@ import torch.nn.functional as F
 
 from course_lib import plots
 
+pytestmark = pytest.mark.lesson02
+
 CASES = [
     # (input shape, kernel shape, stride, padding, dilation)
     ((5, 5), (2, 2), 2, 1, 2),  # the lesson's worked example

@@ -7,6 +7,8 @@ import torch
 
 from course_lib import matrix, plots
 
+pytestmark = pytest.mark.lesson05
+
 
 def grid_texts(ax):
     return [t.get_text() for t in ax.texts]

@@ -6,6 +6,8 @@ import torch
 
 from course_lib import plots
 
+pytestmark = pytest.mark.lesson06
+
 
 def test_group_connections_fills_the_diagonal_blocks():
     figure = plots.group_connections_figure(8, 4, [1, 2, 4], title="t")

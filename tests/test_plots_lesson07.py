@@ -5,6 +5,8 @@ import pytest
 
 from course_lib import plots
 
+pytestmark = pytest.mark.lesson07
+
 
 def test_draw_scatter_stepper_2d_outlines_the_element_and_the_stamp():
     x = np.arange(4.0).reshape(2, 2)

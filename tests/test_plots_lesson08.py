@@ -10,6 +10,8 @@ import torch.nn.functional as F
 
 from course_lib import plots, upsample
 
+pytestmark = pytest.mark.lesson08
+
 
 def read_lines(ax):
     """(output position, input index, line width) of each drawn read."""

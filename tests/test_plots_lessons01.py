@@ -10,6 +10,8 @@ import torch.nn.functional as F
 
 from course_lib import plots
 
+pytestmark = [pytest.mark.lesson00, pytest.mark.lesson01]
+
 RED = matplotlib.colors.to_rgba("C3")
 
 

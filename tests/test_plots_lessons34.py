@@ -6,6 +6,8 @@ import torch
 
 from course_lib import data, plots
 
+pytestmark = [pytest.mark.lesson03, pytest.mark.lesson04]
+
 
 def figure():
     return matplotlib.figure.Figure(figsize=(8, 5), layout="constrained")

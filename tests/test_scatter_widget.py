@@ -11,6 +11,8 @@ import torch.nn.functional as F
 from conftest import ATOL
 from course_lib import plots, widgets
 
+pytestmark = pytest.mark.lesson07
+
 TORCH_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d}
 
 CASES = [  # input shape, kernel shape, stride, padding, dilation, output_padding

@@ -13,6 +13,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from conftest import ATOL
 from course_lib import separable
 
+pytestmark = pytest.mark.lesson06
+
 
 def randn(*shape, seed=0):
     return torch.randn(*shape, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))

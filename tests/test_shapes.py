@@ -8,6 +8,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from course_lib import shapes
 
+pytestmark = [pytest.mark.lesson01, pytest.mark.lesson02, pytest.mark.lesson04]
+
 
 @given(i=st.integers(1, 40), k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3), d=st.integers(1, 3))
 def test_conv_output_size_matches_torch(i, k, s, p, d):

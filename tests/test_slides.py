@@ -30,6 +30,8 @@ import numpy as np
 import pytest
 from browser_support import browser_required, console_errors, guard_network, require_browser
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "slides" / "build.py"
 CHECK_SCRIPT = ROOT / "slides" / "check.py"

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from conftest import ATOL, TRANSPOSE_IMPLEMENTATIONS
 from course_lib import matrix, naive, vectorised
 
+pytestmark = pytest.mark.lesson07
+
 TORCH = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 

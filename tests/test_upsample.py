@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from conftest import ATOL
 from course_lib import upsample
 
+pytestmark = pytest.mark.lesson08
+
 MODE_AXES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "linear": (1,), "bilinear": (2,), "trilinear": (3,), "bicubic": (2,),
              "area": (1, 2, 3)}
 INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")

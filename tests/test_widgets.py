@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from conftest import ATOL
 from course_lib import naive, plots, widgets
 
+pytestmark = [pytest.mark.lesson01, pytest.mark.lesson02, pytest.mark.lesson03, pytest.mark.lesson04]
+
 TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
