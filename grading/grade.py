@@ -271,15 +271,19 @@ def stage(root: pathlib.Path, staging: pathlib.Path, student: str, assignment: s
     if len(result.missing) == len(expected):
         result.problem = "the submission folder holds none of the assignment's notebooks (" + ", ".join(expected) + ")"
         return result
-    extra = sorted(present - {f"{n}.ipynb" for n in expected} - {"timestamp.txt"})
+    # nbgrader's exchange writes these two beside the notebooks; release_feedback needs the secret (it names the
+    # student's feedback file, so that each student can fetch only their own)
+    kept = ("timestamp.txt", "submission_secret.txt")
+    extra = sorted(present - {f"{n}.ipynb" for n in expected} - set(kept))
     if extra:
         result.notes.append(f"{len(extra)} other file(s) in the submission were not used: {', '.join(extra[:5])}")
-    if "timestamp.txt" in present:
-        try:
-            text = _read_regular(source / "timestamp.txt", 200).decode("utf-8", errors="replace").strip()
-            (target / "timestamp.txt").write_text(text)
-        except (OSError, ValueError):
-            result.notes.append("timestamp.txt was not a small regular file: ignored")
+    for name in kept:
+        if name in present:
+            try:
+                text = _read_regular(source / name, 200).decode("utf-8", errors="replace").strip()
+                (target / name).write_text(text)
+            except (OSError, ValueError):
+                result.notes.append(f"{name} was not a small regular file: ignored")
     return result
 
 
