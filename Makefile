@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-course test test-fast bench gpu-check instructor exercises examples grade slides deck-check clean
+.PHONY: lab lab-course test test-fast bench gpu-check instructor exercises examples grade hub hub-install slides deck-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -102,9 +102,29 @@ slides: $(STAMP) slides/node_modules/.package-lock.json
 deck-check: slides
 	$(BIN)/python slides/check.py -v $(DECKS)
 
+# A class on JupyterHub on this machine (Linux, as root; README "A class on JupyterHub"): hub/classroom.py makes the
+# class's Unix users, nbgrader's exchange and the instructor's course folder, then JupyterHub (hub/jupyterhub_config.py)
+# serves them on 127.0.0.1:8000. HUB_STUDENTS=a,b,c HUB_INSTRUCTOR=x HUB_EXCHANGE=/srv/nbgrader/exchange HUB_PORT=8000
+# HUB_STATE=build/hub choose; `python hub/classroom.py down` removes the class again (users and their homes included).
+hub: hub-install
+	$(BIN)/python hub/classroom.py up
+	$(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+# The hub extra (jupyterhub, pinned in pyproject.toml) and its proxy (configurable-http-proxy, pinned in
+# hub/package-lock.json) without starting anything: what tests/test_hub.py needs.
+hub-install: $(INSTRUCTOR_STAMP) $(VENV)/.installed-hub hub/node_modules/.package-lock.json
+
+$(VENV)/.installed-hub: pyproject.toml $(INSTRUCTOR_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,instructor,hub]"
+	@touch $@
+
+hub/node_modules/.package-lock.json: hub/package-lock.json
+	npm ci --prefix hub --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 slides/node_modules/.package-lock.json: slides/package-lock.json
 	npm ci --prefix slides --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 clean:
-	rm -rf $(VENV) *.egg-info build slides/node_modules
+	rm -rf $(VENV) *.egg-info build slides/node_modules hub/node_modules
