@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 # JupyterLab refuses to start as root (containers, CI) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-course test test-fast bench gpu-check instructor exercises examples grade hub hub-install slides deck-check clean
+.PHONY: lab lab-course test test-fast bench gpu-check instructor exercises examples grade hub hub-install slides deck-check site clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -126,5 +126,26 @@ slides/node_modules/.package-lock.json: slides/package-lock.json
 	npm ci --prefix slides --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+# The website: every lesson (stored outputs, widgets as players), the exercises, the library's reference and the
+# questions page, as static HTML in build/site/ that needs no network to view (site/build.py: Sphinx + MyST-NB,
+# Furo). Sphinx 9 needs Python >= 3.11; the site extra (pyproject.toml) is added to .venv; MathJax comes from the
+# npm registry, pinned in site/package-lock.json.
+SITE_STAMP := $(VENV)/.installed-site
+$(SITE_STAMP): pyproject.toml
+	@py=$(BIN)/python; test -x $$py || py=$(PYTHON); \
+	$$py -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "make site: Sphinx 9 needs Python 3.11 or newer; $$py is $$($$py --version 2>&1)."; \
+		echo "Pick a newer interpreter:  make clean && make site PYTHON=python3.11"; exit 1; }
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
+	@touch $(SITE_STAMP)
+
+site: $(SITE_STAMP) site/node_modules/.package-lock.json
+	$(BIN)/python site/build.py
+
+site/node_modules/.package-lock.json: site/package-lock.json
+	npm ci --prefix site --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 clean:
-	rm -rf $(VENV) *.egg-info build slides/node_modules hub/node_modules
+	rm -rf $(VENV) *.egg-info build slides/node_modules site/node_modules hub/node_modules
