@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from course_lib import checks, naive, shapes, vectorised
-from course_lib.checks import core
-from course_lib.checks.core import Case, CheckFailed
+from course_lib.checks import calls, core
+from course_lib.checks.cases import Case, CheckFailed, randn, seeded
 from course_lib.checks.record import Outcome, decode_outcome, encode_outcome
 
 
@@ -70,8 +70,8 @@ def test_a_correct_result_with_an_input_changed_afterwards_still_fails():
 
 
 def test_the_learners_function_gets_private_copies():
-    g = core.seeded(0)
-    x, w = core.randn(g, 1, 2, 5), core.randn(g, 3, 2, 2)
+    g = seeded(0)
+    x, w = randn(g, 1, 2, 5), randn(g, 3, 2, 2)
     case = Case("a case", (x, w, None), {"padding": 1})
     before = x.clone(), w.clone()
 
@@ -80,7 +80,7 @@ def test_the_learners_function_gets_private_copies():
         weight.transpose_(0, 1)  # a change of shape and strides
         return x
 
-    outcome = core.invoke(scribbles, case)
+    outcome = calls.invoke(scribbles, case)
     assert torch.equal(x, before[0]) and torch.equal(w, before[1])  # the case is untouched
     assert outcome.changed == ["x", "weight"]
     assert outcome.result.shape == (1, 2, 5) and bool((outcome.result == 7).all())
@@ -93,8 +93,8 @@ def test_a_shape_changed_in_place_is_seen_on_meta_too():
         x.unsqueeze_(0)
         return x
 
-    assert core.invoke(unsqueezes, case).changed == ["x"]
-    assert core.invoke(lambda x: x + 1, case).changed == []
+    assert calls.invoke(unsqueezes, case).changed == ["x"]
+    assert calls.invoke(lambda x: x + 1, case).changed == []
 
 
 def test_a_list_changed_in_place_is_named():
@@ -111,7 +111,7 @@ def test_arguments_beyond_the_signature_are_named_by_position():
         return args[0]
 
     case = Case("a case", (torch.ones(2),), {"stride": 1})
-    assert core.invoke(takes_any, case).changed == ["argument 1"]
+    assert calls.invoke(takes_any, case).changed == ["argument 1"]
 
 
 # --- the course's own implementations -----------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_importing_a_course_module_inside_the_function_is_not_a_call():
 
 
 def test_allowing_course_lib_lets_the_library_check_itself():
-    with core.allowing_course_lib():
+    with calls.allowing_course_lib():
         passes(checks.check_conv1d, naive.conv1d, name="naive.conv1d")
     assert REFUSED in failure(checks.check_conv1d, naive.conv1d)  # and only inside the block
 
@@ -232,10 +232,10 @@ def test_a_wrong_dtype_on_meta_is_said_without_a_device_message():
 
 
 def test_indexing_a_device_tensor_with_a_cpu_index_is_not_mixing():
-    with core.TorchCalls({}, devices=True) as calls:
+    with calls.TorchCalls({}, devices=True) as recorded:
         _ = torch.empty(2, 5, device="meta")[:, torch.tensor([0, 3])]
         _ = torch.empty(2, 5, device="meta") * torch.tensor(2.0)  # a 0-dim CPU tensor mixes with any device
-    assert calls.mixed == []
+    assert recorded.mixed == []
 
 
 # --- diagnosis by reproduction ------------------------------------------------------------------------------------
@@ -315,3 +315,68 @@ def test_the_outcome_round_trips_through_json():
     assert back.result[1] == 0.5 and type(back.result[1]) is float
     assert torch.equal(back.result[2], torch.ones(2))
     assert (back.used, back.changed, back.mixed) == (outcome.used, outcome.changed, outcome.mixed)
+
+
+def test_a_wrong_empty_batch_is_explained_even_where_a_mistake_cannot_run():
+    """The mistakes of im2col reshape the columns, which cannot be done on an empty batch: the explanation passes
+    over them and says what is wrong (it once raised torch's RuntimeError from inside the check)."""
+    def im2col(x, kernel_size, stride=1, padding=0, dilation=1):  # right, except for an empty batch
+        (ph, pw), batched = (padding, padding) if isinstance(padding, int) else padding, x.dim() == 4
+        xb = F.pad(x if batched else x[None], (pw, pw, ph, ph))
+        if xb.shape[0] == 0:
+            return xb.new_zeros(0, 1, 1)
+        k, s, d = ((v, v) if isinstance(v, int) else v for v in (kernel_size, stride, dilation))
+        columns = vectorised.im2col(xb, k, s, d)[:, 0]
+        return columns if batched else columns[0]
+
+    with calls.allowing_course_lib():
+        message = failure(checks.check_im2col, im2col)
+    assert message.startswith("the result has shape (0, 1, 1), torch's has (0, 8, 12)."), message
+    assert "Smallest failing case (an empty batch (0, C, H, W))" in message
+
+
+# --- the checks' own layout ------------------------------------------------------------------------------------------
+
+LESSON_MODULES = ["conv1d", "conv2d", "conv3d", "convnd", "vectorising", "grouped", "transposed", "upsampling"]
+
+
+def test_no_lesson_module_of_the_checks_imports_another():
+    """A lesson's checks import only the shared modules (cases, calls, core, mistakes, reference, record)."""
+    import ast
+    import pathlib
+    folder = pathlib.Path(checks.__file__).parent
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted(
+        LESSON_MODULES + ["__init__", "cases", "calls", "core", "mistakes", "reference", "record"])
+    for path in folder.glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_lib.checks"):
+                imported.add(node.module.removeprefix("course_lib.checks").lstrip("."))
+                imported.update(alias.name for alias in node.names if node.module == "course_lib.checks")
+            if isinstance(node, ast.Import):
+                imported.update(a.name.removeprefix("course_lib.checks.") for a in node.names
+                                if a.name.startswith("course_lib.checks."))
+        assert not imported & set(LESSON_MODULES), f"{path.name} imports {sorted(imported & set(LESSON_MODULES))}"
+
+
+def test_importing_the_checks_changes_nothing_and_a_failure_shows_as_its_explanation_in_ipython():
+    """In a Jupyter kernel (an IPython shell) the first check installs the display of a CheckFailed as its message
+    alone, without the traceback through the checks; importing them installs nothing. Other errors keep theirs."""
+    import subprocess
+    script = '''
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.run_cell("from course_lib import checks")
+print("after import:", shell.custom_exceptions)
+shell.run_cell("checks.check_same_padding(lambda k, dilation=1: (dilation * (k - 1) - dilation * (k - 1) // 2, dilation * (k - 1) // 2))")
+shell.run_cell("1 / 0")
+'''
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    out = done.stdout
+    assert "after import: ()" in out, out + done.stderr
+    failure_part, error_part = out.split("ZeroDivisionError", 1)[0], out
+    assert "CheckFailed\x1b[0m: Looks like the extra cell on the wrong side" in failure_part, out
+    assert "Traceback" not in failure_part and "core.py" not in failure_part, out
+    assert "Traceback" in error_part.split("extra cell on the wrong side", 1)[1], out

@@ -4,8 +4,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
-                                    seeded, without_bias)
+from course_lib.checks.calls import CONVOLUTIONS, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
+from course_lib.checks.mistakes import (SIZE_SLIPS, bias_on_last_axis, flipped_kernel, from_args, missing_bias,
+                                        missing_plus_one, rounding_up)
+from course_lib.checks.reference import conv
 
 LENGTH_RULE = "L_out = floor((L + 2·padding − dilation·(k − 1) − 1) / stride) + 1"
 
@@ -16,19 +20,12 @@ def _torch_length(case: Case) -> int:
     return F.conv1d(x, w, stride=stride, padding=padding, dilation=dilation).shape[-1]
 
 
-def _length_with(rule):
-    return lambda case: rule(*case.args)
-
-
 LENGTH_MISTAKES = [
-    Mistake("a missing + 1", _length_with(lambda L, k, s, p, d: (L + 2 * p - d * (k - 1) - 1) // s),
-            f"the first window counts too: {LENGTH_RULE}."),
-    Mistake("rounding up instead of down", _length_with(lambda L, k, s, p, d: -(-(L + 2 * p - d * (k - 1) - 1) // s) + 1),
-            "a window that would run past the end is not used, so round down (floor division `//`)."),
-    Mistake("padding counted once", _length_with(lambda L, k, s, p, d: (L + p - d * (k - 1) - 1) // s + 1),
+    missing_plus_one(from_args, LENGTH_RULE),
+    rounding_up(from_args),
+    Mistake("padding counted once", from_args(SIZE_SLIPS["padding once"]),
             "padding adds `padding` cells at each end: 2·padding in all."),
-    Mistake("a window span of k instead of dilation·(k − 1) + 1",
-            _length_with(lambda L, k, s, p, d: (L + 2 * p - (k - 1) - 1) // s + 1),
+    Mistake("a window span of k instead of dilation·(k − 1) + 1", from_args(SIZE_SLIPS["no dilation"]),
             "with dilation d the taps are d apart, so a window spans d·(k − 1) + 1 cells."),
 ]
 
@@ -48,22 +45,12 @@ def check_output_length(fn, seed: int = 0) -> None:
         success="output_length agrees with torch's conv1d on 10 cases (stride, padding, dilation)")
 
 
-def _conv(case: Case, weight=None, bias="given") -> torch.Tensor:
-    x, w, b = case.args
-    w = case.args[1] if weight is None else weight
-    b = case.args[2] if bias == "given" else bias
-    return F.conv1d(x, w, b, **case.kwargs)
-
-
 CONV_MISTAKES = [
-    Mistake("a flipped kernel (a true convolution)", lambda case: _conv(case, weight=case.args[1].flip(-1)),
-            "PyTorch's conv1d does not flip the kernel: output[i] = Σ_j x[i·stride + j·dilation] · w[j] "
-            "(a cross-correlation). Index the kernel with j, not k − 1 − j."),
-    Mistake("a missing bias", without_bias(_conv),
-            "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
-            "the bias has one value per output channel: add bias[co] to out[n, co, :], e.g. `out + bias[:, None]`, "
-            "not `out + bias` (which lines bias up with the positions)."),
+    flipped_kernel(conv, "PyTorch's conv1d does not flip the kernel: output[i] = Σ_j x[i·stride + j·dilation] · w[j] "
+                         "(a cross-correlation). Index the kernel with j, not k − 1 − j."),
+    missing_bias(conv),
+    bias_on_last_axis(conv, "the bias has one value per output channel: add bias[co] to out[n, co, :], e.g. "
+                            "`out + bias[:, None]`, not `out + bias` (which lines bias up with the positions)."),
 ]
 
 
@@ -93,10 +80,7 @@ def conv1d_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, L_out) result."),
         Case("float32 input", (randn(g, 1, 2, 7).float(), randn(g, 3, 2, 3).float(), randn(g, 3).float()),
              {"stride": 2}),
-        Case("inputs on another device", (torch.empty(2, 2, 7, device="meta", dtype=torch.float64),
-                                          torch.empty(3, 2, 3, device="meta", dtype=torch.float64),
-                                          torch.empty(3, device="meta", dtype=torch.float64)),
-             {"padding": 1}, device_only=True),
+        Case("inputs on another device", (meta(2, 2, 7), meta(3, 2, 3), meta(3)), {"padding": 1}, device_only=True),
     ]
 
 
@@ -109,7 +93,7 @@ def check_conv1d(fn, seed: int = 0, name: str = "conv1d_loops") -> None:
     ...     check_conv1d(naive.conv1d, name="naive.conv1d")
     ✓ naive.conv1d agrees with F.conv1d on 13 cases: channels, bias, stride, padding, dilation, unbatched, empty batch, float32, device
     """
-    run(fn, name, conv1d_cases(seed), _conv, CONV_MISTAKES, forbidden=CONVOLUTIONS,
+    run(fn, name, conv1d_cases(seed), conv, CONV_MISTAKES, forbidden=CONVOLUTIONS,
         shape_hint=f"The output length is {LENGTH_RULE} (task 1); an unbatched input gives an unbatched result.",
         success=f"{name} agrees with F.conv1d on 13 cases: channels, bias, stride, padding, dilation, unbatched, "
                 f"empty batch, float32, device")

@@ -7,118 +7,31 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
-                                    seeded, without_bias)
+from course_lib.checks.calls import CONVOLUTIONS, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
+from course_lib.checks.mistakes import (bias_on_last_axis, flipped_kernel, groups_by_modulo, missing_bias,
+                                        padding_on_one_side, per_axis_swapped)
+from course_lib.checks.reference import conv, pair
 
 SIZE_RULE = "H_out = floor((H + 2·padding_h − dilation_h·(kh − 1) − 1) / stride_h) + 1, and the same for W"
 GROUPS_RULE = ("output channel co belongs to group co // (C_out // groups) and reads only that group's input "
                "channels x[:, group·(C_in // groups) : (group + 1)·(C_in // groups)]")
 
 
-def _pair(value) -> tuple:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
-def _per_axis(value, n: int) -> tuple:
-    return (value,) * n if isinstance(value, int) else tuple(value)
-
-
-def torch_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> torch.Tensor:
-    """torch's convolution with n = w.dim() − 2 sliding axes: F.conv1d/2d/3d, and for n ≥ 4 a sum of lower ones.
-
-    For n ≥ 4 the first sliding axis is split off: output step t of it is Σ_j conv_(n−1)(x[:, :, t·s + j·d], w[:, :, j])
-    on the input zero-padded along that axis (lesson 04), so every value still comes from F.conv3d.
-
-    >>> from course_lib import naive
-    >>> x, w = torch.randn(1, 2, 3, 4, 3, 4, dtype=torch.float64), torch.randn(4, 1, 2, 3, 2, 2, dtype=torch.float64)
-    >>> kwargs = dict(stride=(2, 1, 1, 2), padding=(1, 0, 1, 1), dilation=(1, 1, 2, 1), groups=2)
-    >>> torch.allclose(torch_conv(x, w, **kwargs), naive.convnd(x, w, **kwargs))
-    True
-    """
-    n = w.dim() - 2
-    if n <= 3:
-        return (F.conv1d, F.conv2d, F.conv3d)[n - 1](x, w, b, stride, padding, dilation, groups)
-    if x.dim() == n + 1:  # unbatched
-        return torch_conv(x[None], w, b, stride, padding, dilation, groups)[0]
-    (s, *stride), (p, *padding), (d, *dilation) = (_per_axis(v, n) for v in (stride, padding, dilation))
-    x = F.pad(x, [0, 0] * (n - 1) + [p, p])
-    k = w.shape[2]
-    steps = (x.shape[2] - d * (k - 1) - 1) // s + 1
-    out = [sum(torch_conv(x[:, :, t * s + j * d], w[:, :, j], None, stride, padding, dilation, groups)
-               for j in range(k)) for t in range(steps)]
-    out = torch.stack(out, dim=2)
-    return out if b is None else out + b.view(-1, *[1] * n)
-
-
-def _conv(case: Case, weight=None, bias="given", x=None, **changes) -> torch.Tensor:
-    """torch's convolution on the case, with `x`, `weight`, `bias` or keyword arguments replaced."""
-    x0, w, b = case.args
-    x = x0 if x is None else x
-    w = w if weight is None else weight
-    b = b if bias == "given" else bias
-    return torch_conv(x, w, b, **{**case.kwargs, **changes})
-
-
-def _flipped(case: Case):
-    w = case.args[1]
-    return _conv(case, weight=w.flip(list(range(2, w.dim()))))
-
-
-def _groups_by_modulo(case: Case):
-    """What code returns that gives output channel co the input group co % groups."""
-    groups = case.kwargs.get("groups", 1)
-    x, w, b = case.args
-    if groups == 1 or w.shape[0] == groups:  # one output channel per group: co % groups == co // 1
-        return None
-    rest = {k: v for k, v in case.kwargs.items() if k != "groups"}
-    unbatched = x.dim() == w.dim() - 1
-    xb = x[None] if unbatched else x
-    per_group = w.shape[1]
-    outs = [torch_conv(xb[:, (co % groups) * per_group:(co % groups + 1) * per_group], w[co:co + 1],
-                       None if b is None else b[co:co + 1], **rest) for co in range(w.shape[0])]
-    out = torch.cat(outs, dim=1)
-    return out[0] if unbatched else out
-
-
-def _padded_at_the_end(case: Case):
-    """What code returns that puts all 2·padding zeros after the input (e.g. `xp[:, :, :H, :W] = x`)."""
-    n = case.args[1].dim() - 2
-    padding = _per_axis(case.kwargs.get("padding", 0), n)
-    if not any(padding):
-        return None
-    x = F.pad(case.args[0], [v for p in reversed(padding) for v in (0, 2 * p)])
-    return _conv(case, x=x, padding=0)
-
-
-def _pairs_swapped(case: Case):
-    """What code returns that reads a per-axis tuple backwards, e.g. (rows, columns) as (columns, rows)."""
-    swapped = {k: tuple(reversed(v)) for k, v in case.kwargs.items()
-               if k in ("stride", "padding", "dilation") and not isinstance(v, int) and tuple(v) != tuple(v)[::-1]}
-    if not swapped:
-        return None
-    try:
-        return _conv(case, **swapped)
-    except RuntimeError:  # the swapped setting does not fit the input
-        return None
-
-
 CONV_MISTAKES = [
-    Mistake("a flipped kernel (a true convolution)", _flipped,
-            "PyTorch's conv2d does not flip the kernel: out[i, j] = Σ x[i·sh + u·dh, j·sw + v·dw] · w[u, v] "
-            "(a cross-correlation). Index the kernel with u, v, not kh − 1 − u, kw − 1 − v."),
-    Mistake("channels mixed across groups", _groups_by_modulo,
-            f"{GROUPS_RULE}. Using co % groups picks the wrong group; this shows only when groups > 1."),
-    Mistake("a missing bias", without_bias(_conv),
-            "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
-            "the bias has one value per output channel: add bias[co] to out[n, co], e.g. `out + bias[:, None, None]`, "
-            "not `out + bias` (which lines the bias up with the columns)."),
-    Mistake("all the padding on one side", _padded_at_the_end,
-            "zero padding puts `padding` zeros on EACH side: before the first row and after the last, before the "
-            "first column and after the last (copy x into xp[:, :, ph:ph + H, pw:pw + W], or F.pad(x, (pw, pw, ph, ph)))."),
-    Mistake("a (rows, columns) pair read in the wrong order", _pairs_swapped,
-            "a pair such as stride=(2, 1) is (rows, columns) = (H, W), the order of the axes of x: "
-            "the first value is for H, the second for W."),
+    flipped_kernel(conv, "PyTorch's conv2d does not flip the kernel: out[i, j] = Σ x[i·sh + u·dh, j·sw + v·dw] · "
+                         "w[u, v] (a cross-correlation). Index the kernel with u, v, not kh − 1 − u, kw − 1 − v."),
+    groups_by_modulo(f"{GROUPS_RULE}. Using co % groups picks the wrong group; this shows only when groups > 1."),
+    missing_bias(conv),
+    bias_on_last_axis(conv, "the bias has one value per output channel: add bias[co] to out[n, co], e.g. "
+                            "`out + bias[:, None, None]`, not `out + bias` (which lines the bias up with the columns)."),
+    padding_on_one_side("zero padding puts `padding` zeros on EACH side: before the first row and after the last, "
+                        "before the first column and after the last (copy x into xp[:, :, ph:ph + H, pw:pw + W], or "
+                        "F.pad(x, (pw, pw, ph, ph)))."),
+    per_axis_swapped("a (rows, columns) pair read in the wrong order",
+                     "a pair such as stride=(2, 1) is (rows, columns) = (H, W), the order of the axes of x: the first "
+                     "value is for H, the second for W."),
 ]
 
 
@@ -161,10 +74,8 @@ def conv2d_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, H_out, W_out) result."),
         Case("float32 input", (randn(g, 1, 2, 6, 6).float(), randn(g, 3, 2, 3, 3).float(), randn(g, 3).float()),
              {"stride": 2}),
-        Case("inputs on another device", (torch.empty(1, 4, 4, 4, device="meta", dtype=torch.float64),
-                                          torch.empty(4, 2, 3, 3, device="meta", dtype=torch.float64),
-                                          torch.empty(4, device="meta", dtype=torch.float64)),
-             {"padding": 1, "groups": 2}, device_only=True),
+        Case("inputs on another device", (meta(1, 4, 4, 4), meta(4, 2, 3, 3), meta(4)), {"padding": 1, "groups": 2},
+             device_only=True),
     ]
 
 
@@ -178,7 +89,7 @@ def check_conv2d(fn, seed: int = 0, name: str = "conv2d_loops") -> None:
     ✓ naive.conv2d agrees with F.conv2d on 16 cases: channels, bias, kh ≠ kw, stride, padding, dilation, pairs, groups, unbatched, empty batch, float32, device
     """
     cases = conv2d_cases(seed)
-    run(fn, name, cases, _conv, CONV_MISTAKES, forbidden=CONVOLUTIONS,
+    run(fn, name, cases, conv, CONV_MISTAKES, forbidden=CONVOLUTIONS,
         shape_hint=f"The output size is {SIZE_RULE}; an unbatched input gives an unbatched result.",
         success=f"{name} agrees with F.conv2d on {len(cases)} cases: channels, bias, kh ≠ kw, stride, padding, "
                 f"dilation, pairs, groups, unbatched, empty batch, float32, device")
@@ -195,7 +106,7 @@ def _params_with(rule):
     """A mistaken counting rule(c_in, c_out, kh, kw, groups, bias) applied to a case."""
     def compute(case: Case):
         in_channels, out_channels, kernel_size = case.args
-        kh, kw = _pair(kernel_size)
+        kh, kw = pair(kernel_size)
         return rule(in_channels, out_channels, kh, kw, case.kwargs.get("groups", 1), case.kwargs.get("bias", True))
     return compute
 
@@ -257,24 +168,19 @@ def _support(kernel_sizes, strides) -> int:
     return int(touched.max() - touched.min() + 1)
 
 
-def _torch_field(case: Case):
-    """The receptive field of the case's stack, per axis, by autograd (an int when every entry is an int)."""
-    kernel_sizes, strides = case.args
-    if all(isinstance(v, int) for v in list(kernel_sizes) + list(strides)):
-        return _support(list(kernel_sizes), list(strides))
-    return tuple(_support([_pair(k)[axis] for k in kernel_sizes], [_pair(s)[axis] for s in strides])
-                 for axis in (0, 1))
-
-
 def _field_with(rule):
-    """A mistaken rule(kernel_sizes, strides) for one axis, applied per axis like the reference."""
+    """A rule(kernel_sizes, strides) for one axis applied to a case, per axis where the entries are pairs (an int
+    result where every entry is an int): the reference's measurement, or a mistaken rule."""
     def compute(case: Case):
         kernel_sizes, strides = case.args
         if all(isinstance(v, int) for v in list(kernel_sizes) + list(strides)):
             return rule(list(kernel_sizes), list(strides))
-        return tuple(rule([_pair(k)[axis] for k in kernel_sizes], [_pair(s)[axis] for s in strides])
+        return tuple(rule([pair(k)[axis] for k in kernel_sizes], [pair(s)[axis] for s in strides])
                      for axis in (0, 1))
     return compute
+
+
+_torch_field = _field_with(_support)  # the receptive field of the case's stack, per axis, by autograd
 
 
 def _jumps(strides, own=False):

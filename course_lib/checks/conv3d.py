@@ -4,28 +4,27 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.conv2d import (_conv, _flipped, _pair, _padded_at_the_end,
-                                      _pairs_swapped)
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
-                                    seeded, without_bias)
+from course_lib.checks.calls import CONVOLUTIONS, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
+from course_lib.checks.mistakes import (bias_on_last_axis, flipped_kernel, missing_bias, padding_on_one_side,
+                                        per_axis_swapped)
+from course_lib.checks.reference import conv, pair
 
 SIZE_RULE = "D_out = floor((D + 2·padding_d − kd) / stride_d) + 1, and the same for H and W"
 
 CONV3D_MISTAKES = [
-    Mistake("a flipped kernel (a true convolution)", _flipped,
-            "PyTorch's conv3d does not flip the kernel: out[d, i, j] = Σ x[d·sd + a, i·sh + u, j·sw + v] · w[a, u, v] "
-            "(a cross-correlation). Index the kernel with a, u, v, not kd − 1 − a, …"),
-    Mistake("a missing bias", without_bias(_conv),
-            "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
-            "the bias has one value per output channel: add bias[co] to out[n, co], e.g. "
-            "`out + bias[:, None, None, None]`, not `out + bias` (which lines the bias up with the W axis)."),
-    Mistake("all the padding on one side", _padded_at_the_end,
-            "zero padding puts `padding` zeros on EACH side of D, H and W: F.pad(x, (pw, pw, ph, ph, pd, pd)) "
-            "(F.pad lists the last axis first)."),
-    Mistake("a (D, H, W) triple read in the wrong order", _pairs_swapped,
-            "a triple such as stride=(1, 2, 3) follows the axes of x: (D, H, W). The first value is for D (depth or "
-            "time), the last for W. (Only F.pad lists the last axis first.)"),
+    flipped_kernel(conv, "PyTorch's conv3d does not flip the kernel: out[d, i, j] = Σ x[d·sd + a, i·sh + u, j·sw + v] "
+                         "· w[a, u, v] (a cross-correlation). Index the kernel with a, u, v, not kd − 1 − a, …"),
+    missing_bias(conv),
+    bias_on_last_axis(conv, "the bias has one value per output channel: add bias[co] to out[n, co], e.g. "
+                            "`out + bias[:, None, None, None]`, not `out + bias` (which lines the bias up with the W "
+                            "axis)."),
+    padding_on_one_side("zero padding puts `padding` zeros on EACH side of D, H and W: F.pad(x, (pw, pw, ph, ph, pd, "
+                        "pd)) (F.pad lists the last axis first)."),
+    per_axis_swapped("a (D, H, W) triple read in the wrong order",
+                     "a triple such as stride=(1, 2, 3) follows the axes of x: (D, H, W). The first value is for D "
+                     "(depth or time), the last for W. (Only F.pad lists the last axis first.)"),
 ]
 
 
@@ -59,10 +58,8 @@ def conv3d_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, D_out, H_out, W_out) result."),
         Case("float32 input", (randn(g, 1, 2, 3, 4, 4).float(), randn(g, 2, 2, 2, 2, 2).float(),
                                randn(g, 2).float()), {"stride": 2}),
-        Case("inputs on another device", (torch.empty(1, 2, 3, 3, 3, device="meta", dtype=torch.float64),
-                                          torch.empty(2, 2, 2, 2, 2, device="meta", dtype=torch.float64),
-                                          torch.empty(2, device="meta", dtype=torch.float64)),
-             {"padding": 1}, device_only=True),
+        Case("inputs on another device", (meta(1, 2, 3, 3, 3), meta(2, 2, 2, 2, 2), meta(2)), {"padding": 1},
+             device_only=True),
     ]
 
 
@@ -76,7 +73,7 @@ def check_conv3d(fn, seed: int = 0, name: str = "conv3d_loops") -> None:
     ✓ naive.conv3d agrees with F.conv3d on 11 cases: channels, bias, kernel shapes, stride, padding, triples, unbatched, empty batch, float32, device
     """
     cases = conv3d_cases(seed)
-    run(fn, name, cases, _conv, CONV3D_MISTAKES, forbidden=CONVOLUTIONS,
+    run(fn, name, cases, conv, CONV3D_MISTAKES, forbidden=CONVOLUTIONS,
         shape_hint=f"The output size is {SIZE_RULE}; an unbatched input gives an unbatched result.",
         success=f"{name} agrees with F.conv3d on {len(cases)} cases: channels, bias, kernel shapes, stride, padding, "
                 f"triples, unbatched, empty batch, float32, device")
@@ -121,8 +118,7 @@ def check_frames_to_clip(fn, seed: int = 0) -> None:
              ("a single frame", (1, 3, 4, 5)), (f"{t} grey frames (C = 1)", (t, 1, 4, 4))]
     cases = [Case(adds, (randn(g, *shape),)) for adds, shape in clips]
     cases.append(Case("float32 frames", (randn(g, 5, 3, 2, 3).float(),)))
-    cases.append(Case("frames on another device", (torch.empty(4, 3, 5, 6, device="meta", dtype=torch.float64),),
-                      device_only=True))
+    cases.append(Case("frames on another device", (meta(4, 3, 5, 6),), device_only=True))
     run(fn, "frames_to_clip", cases, _clip, CLIP_MISTAKES,
         shape_hint="frames (T, C, H, W) become (1, C, T, H, W): channels before time, a batch of one in front.",
         success=f"frames_to_clip gives the (1, C, T, H, W) clip on {len(cases)} cases (T ≠ C, T == C, one frame, "
@@ -135,7 +131,7 @@ FRAME_ONLY = {f: name for f, name in CONVOLUTIONS.items() if f is not F.conv2d} 
 def _per_frame_reference(case: Case) -> torch.Tensor:
     """F.conv3d with the 2-D kernel as a (1, kh, kw) kernel and no padding along time."""
     video, w, b = case.args
-    return F.conv3d(video, w[:, :, None], b, padding=(0, *_pair(case.kwargs.get("padding", 0))))
+    return F.conv3d(video, w[:, :, None], b, padding=(0, *pair(case.kwargs.get("padding", 0))))
 
 
 def _frame_first(case: Case):
@@ -172,9 +168,8 @@ PER_FRAME_MISTAKES = [
     Mistake("time folded into the batch by reshape alone", _folded_by_reshape,
             "`video.reshape(N * T, C, H, W)` mixes channels and frames, because C comes before T in memory: "
             "move T next to N first (`video.transpose(1, 2)`), then reshape; undo both at the end."),
-    Mistake("a missing bias",
-            without_bias(lambda case, bias: _per_frame_reference(Case("", case.args[:2] + (None,), case.kwargs))),
-            "pass the bias to F.conv2d for every frame (or add bias[co] to every position of output channel co)."),
+    missing_bias(lambda case, bias: _per_frame_reference(Case("", case.args[:2] + (None,), case.kwargs)),
+                 "pass the bias to F.conv2d for every frame (or add bias[co] to every position of output channel co)."),
     Mistake("padding along time too", _time_padded,
             "padding is for H and W only: a per-frame conv2d adds no frames. (F.conv3d with an int padding would pad "
             "time as well: frames made of the bias alone.)"),
@@ -214,10 +209,8 @@ def check_per_frame_conv2d(fn, seed: int = 0) -> None:
              hint="a batch of 0 clips gives a (0, C_out, T, H_out, W_out) result."),
         Case("a single frame (T = 1), float32", (randn(g, 1, 2, 1, 4, 4).float(), randn(g, 2, 2, 3, 3).float(),
                                                  randn(g, 2).float())),
-        Case("a video on another device", (torch.empty(1, 2, 3, 4, 4, device="meta", dtype=torch.float64),
-                                           torch.empty(2, 2, 3, 3, device="meta", dtype=torch.float64),
-                                           torch.empty(2, device="meta", dtype=torch.float64)),
-             {"padding": 1}, device_only=True),
+        Case("a video on another device", (meta(1, 2, 3, 4, 4), meta(2, 2, 3, 3), meta(2)), {"padding": 1},
+             device_only=True),
     ]
     run(fn, "per_frame_conv2d", cases, _per_frame_reference, PER_FRAME_MISTAKES, forbidden=FRAME_ONLY,
         shape_hint="A per-frame conv2d keeps the T frames: (N, C, T, H, W) -> (N, C_out, T, H_out, W_out).",

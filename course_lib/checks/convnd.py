@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from course_lib.checks.conv2d import (_conv, _flipped, _padded_at_the_end,
-                                      _pairs_swapped, _per_axis, torch_conv)
-from course_lib.checks.core import (CONVOLUTIONS, Case, Mistake, allowing_course_lib, bias_on_last_axis, randn, run,
-                                    seeded, without_bias)
+from course_lib.checks.calls import CONVOLUTIONS, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
+from course_lib.checks.mistakes import (SIZE_SLIPS, bias_on_last_axis, flipped_kernel, missing_bias,
+                                        missing_plus_one, padding_on_one_side, per_axis_swapped, right_size,
+                                        rounding_up)
+from course_lib.checks.reference import conv, per_axis, torch_conv
 
 SIZE_RULE = "o = floor((i + 2p − d·(k − 1) − 1) / s) + 1 on every sliding axis"
 
@@ -25,7 +28,7 @@ def _shape_with(rule, channels="out", batch="kept"):
     def compute(case: Case):
         input_shape, weight_shape = case.args
         n = len(weight_shape) - 2
-        settings = [_per_axis(case.kwargs.get(name, default), n)
+        settings = [per_axis(case.kwargs.get(name, default), n)
                     for name, default in (("stride", 1), ("padding", 0), ("dilation", 1))]
         sizes = tuple(rule(i, k, s, p, d) for i, k, s, p, d in zip(input_shape[-n:], weight_shape[2:], *settings))
         c = weight_shape[0] if channels == "out" else input_shape[-n - 1]
@@ -36,22 +39,16 @@ def _shape_with(rule, channels="out", batch="kept"):
     return compute
 
 
-def _right(i, k, s, p, d):
-    return (i + 2 * p - d * (k - 1) - 1) // s + 1
-
-
 SHAPE_MISTAKES = [
-    Mistake("a missing + 1", _shape_with(lambda i, k, s, p, d: (i + 2 * p - d * (k - 1) - 1) // s),
-            f"the first window counts too: {SIZE_RULE}."),
-    Mistake("rounding up instead of down", _shape_with(lambda i, k, s, p, d: -(-(i + 2 * p - d * (k - 1) - 1) // s) + 1),
-            "a window that would run past the end is not used, so round down (floor division `//`)."),
-    Mistake("padding counted once", _shape_with(lambda i, k, s, p, d: (i + p - d * (k - 1) - 1) // s + 1),
+    missing_plus_one(_shape_with, SIZE_RULE),
+    rounding_up(_shape_with),
+    Mistake("padding counted once", _shape_with(SIZE_SLIPS["padding once"]),
             "padding adds `padding` cells at each end of an axis: 2·padding in all."),
-    Mistake("dilation left out", _shape_with(lambda i, k, s, p, d: (i + 2 * p - (k - 1) - 1) // s + 1),
+    Mistake("dilation left out", _shape_with(SIZE_SLIPS["no dilation"]),
             "with dilation d the taps are d apart, so a window spans d·(k − 1) + 1 cells."),
-    Mistake("the input's channel count kept", _shape_with(_right, channels="in"),
+    Mistake("the input's channel count kept", _shape_with(right_size, channels="in"),
             "the output has one channel per kernel: C_out = weight_shape[0], not the input's C_in."),
-    Mistake("a batch axis for an unbatched input", _shape_with(_right, batch="first"),
+    Mistake("a batch axis for an unbatched input", _shape_with(right_size, batch="first"),
             "an input with one axis fewer than the weight is unbatched (C_in, S1, …, Sn): its output is unbatched "
             "too, (C_out, O1, …, On). The number of sliding axes comes from the weight: n = len(weight_shape) − 2."),
 ]
@@ -93,20 +90,16 @@ def check_conv_output_shape(fn, seed: int = 0) -> None:
 
 
 CONVND_MISTAKES = [
-    Mistake("a flipped kernel (a true convolution)", _flipped,
-            "PyTorch does not flip the kernel: out[o1, …, on] = Σ x[o1·s1 + k1, …, on·sn + kn] · w[k1, …, kn] "
-            "(a cross-correlation). Index the kernel with the offsets as they are."),
-    Mistake("a missing bias", without_bias(_conv),
-            "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
-            "the bias has one value per output channel: add `bias.view(-1, *[1] * n)` (C_out, 1, …, 1), "
-            "not `bias` (which lines the bias up with the last axis)."),
-    Mistake("all the padding on one side", _padded_at_the_end,
-            "zero padding puts `padding` zeros at BOTH ends of every sliding axis: F.pad takes (before, after) "
-            "pairs, last axis first."),
-    Mistake("a per-axis tuple read in the wrong order", _pairs_swapped,
-            "stride=(s1, …, sn) and padding=(p1, …, pn) follow the sliding axes of x in order. F.pad is the "
-            "exception: it lists the LAST axis first, so reverse the padding tuple for it."),
+    flipped_kernel(conv, "PyTorch does not flip the kernel: out[o1, …, on] = Σ x[o1·s1 + k1, …, on·sn + kn] · "
+                         "w[k1, …, kn] (a cross-correlation). Index the kernel with the offsets as they are."),
+    missing_bias(conv),
+    bias_on_last_axis(conv, "the bias has one value per output channel: add `bias.view(-1, *[1] * n)` (C_out, 1, …, "
+                            "1), not `bias` (which lines the bias up with the last axis)."),
+    padding_on_one_side("zero padding puts `padding` zeros at BOTH ends of every sliding axis: F.pad takes (before, "
+                        "after) pairs, last axis first."),
+    per_axis_swapped("a per-axis tuple read in the wrong order",
+                     "stride=(s1, …, sn) and padding=(p1, …, pn) follow the sliding axes of x in order. F.pad is the "
+                     "exception: it lists the LAST axis first, so reverse the padding tuple for it."),
 ]
 
 
@@ -140,10 +133,8 @@ def convnd_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, O1, …, On) result."),
         Case("float32 input", (randn(g, 1, 2, 6).float(), randn(g, 3, 2, 3).float(), randn(g, 3).float()),
              {"stride": 2}),
-        Case("inputs on another device", (torch.empty(1, 2, 3, 3, device="meta", dtype=torch.float64),
-                                          torch.empty(2, 2, 2, 2, device="meta", dtype=torch.float64),
-                                          torch.empty(2, device="meta", dtype=torch.float64)),
-             {"padding": 1}, device_only=True),
+        Case("inputs on another device", (meta(1, 2, 3, 3), meta(2, 2, 2, 2), meta(2)), {"padding": 1},
+             device_only=True),
     ]
 
 
@@ -157,7 +148,7 @@ def check_convnd(fn, seed: int = 0, name: str = "convnd_loops") -> None:
     ✓ naive.convnd agrees with torch on 12 cases: 1 to 4 sliding axes, bias, stride, padding, per-axis values, unbatched, empty batch, float32, device
     """
     cases = convnd_cases(seed)
-    run(fn, name, cases, _conv, CONVND_MISTAKES, forbidden=CONVOLUTIONS,
+    run(fn, name, cases, conv, CONVND_MISTAKES, forbidden=CONVOLUTIONS,
         shape_hint=f"The output size is {SIZE_RULE} (task 1); an unbatched input gives an unbatched result.",
         success=f"{name} agrees with torch on {len(cases)} cases: 1 to 4 sliding axes, bias, stride, padding, "
                 f"per-axis values, unbatched, empty batch, float32, device")
@@ -183,8 +174,8 @@ CONV4D_MISTAKES = [
     Mistake("the bias added in every F.conv3d call", _bias_in_every_term,
             "each output step is a sum of kT F.conv3d terms; passing the bias to each adds it kT times. Add it "
             "once, to the sum."),
-    Mistake("a missing bias", without_bias(lambda case, bias: torch_conv(case.args[0], case.args[1])),
-            "add bias[co] to every position of output channel co: `out + bias.view(-1, 1, 1, 1, 1)`."),
+    missing_bias(lambda case, bias: torch_conv(case.args[0], case.args[1]),
+                 "add bias[co] to every position of output channel co: `out + bias.view(-1, 1, 1, 1, 1)`."),
     Mistake("a missing + 1 (one time step short)", _one_step_short,
             "the kernel fits at T − kT + 1 time steps: t = 0 … T − kT."),
     Mistake("the time steps stacked on the channel axis", lambda case: torch_conv(*case.args).transpose(1, 2),
@@ -218,9 +209,7 @@ def check_conv4d_by_conv3d(fn, seed: int = 0) -> None:
              hint="a batch of 0 samples gives a (0, C_out, T_out, D_out, H_out, W_out) result."),
         Case("float32 input", (randn(g, 1, 2, 3, 3, 3, 3).float(), randn(g, 2, 2, 2, 2, 2, 2).float(),
                                randn(g, 2).float())),
-        Case("inputs on another device", (torch.empty(1, 2, 3, 3, 3, 3, device="meta", dtype=torch.float64),
-                                          torch.empty(2, 2, 2, 2, 2, 2, device="meta", dtype=torch.float64),
-                                          torch.empty(2, device="meta", dtype=torch.float64)), device_only=True),
+        Case("inputs on another device", (meta(1, 2, 3, 3, 3, 3), meta(2, 2, 2, 2, 2, 2), meta(2)), device_only=True),
     ]
     run(fn, "conv4d_by_conv3d", cases, lambda case: torch_conv(*case.args), CONV4D_MISTAKES,
         forbidden={},  # F.conv3d is the tool here (torch has no 4-D convolution); the course's convnd is refused

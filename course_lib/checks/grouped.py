@@ -6,15 +6,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_lib.checks.core import (CONVOLUTIONS, Case, CheckFailed, Mistake, allowing_course_lib, bias_on_last_axis,
-                                    randn, run, seeded, without_bias)
-from course_lib.checks.vectorising import blame_helper, on_cpu
+from course_lib.checks.calls import CONVOLUTIONS, allowing_course_lib
+from course_lib.checks.cases import Case, CheckFailed, Mistake, meta, randn, seeded
+from course_lib.checks.core import blame_helper, run
+from course_lib.checks.mistakes import bias_on_last_axis, flipped_kernel, missing_bias
+from course_lib.checks.reference import conv, on_cpu, pair
 
 SIZE_RULE = "H_out = floor((H + 2·padding − (kh − 1) − 1) / stride) + 1, and the same for W_out"
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -22,10 +20,8 @@ def _pair(value) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------------------------------
 
 def _depthwise(case: Case, weight=None, bias="given", groups=None) -> torch.Tensor:
-    x, w, b = case.args
-    w = w if weight is None else weight
-    b = b if bias == "given" else bias
-    return F.conv2d(x, w, b, **case.kwargs, groups=x.shape[-3] if groups is None else groups)
+    """torch's depthwise convolution of the case (groups = C), with the weight, bias or groups replaced."""
+    return conv(case, weight, bias, groups=case.args[0].shape[-3] if groups is None else groups)
 
 
 def _channels_mixed(case: Case):
@@ -46,13 +42,12 @@ DEPTHWISE_MISTAKES = [
             "weight[c, 0] alone. Don't sum over the channel axis (in einsum: 'nchwij,cij->nchw' keeps c)."),
     Mistake("one kernel for every channel", _one_kernel,
             "each channel has its own kernel: channel c uses weight[c, 0], not weight[0, 0]."),
-    Mistake("a flipped kernel (a true convolution)", lambda case: _depthwise(case, weight=case.args[1].flip(-2, -1)),
-            "PyTorch's conv2d does not flip the kernel (it is a cross-correlation): use weight[c, 0] as it is."),
-    Mistake("a missing bias", without_bias(_depthwise),
-            "add bias[c] to every output position of channel c."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_depthwise),
-            "the bias has one value per channel: add it as `out + bias[:, None, None]` on the (N, C, H_out, W_out) "
-            "result (plain `out + bias` lines it up with the last axis, the width)."),
+    flipped_kernel(_depthwise, "PyTorch's conv2d does not flip the kernel (it is a cross-correlation): use weight[c, 0] "
+                               "as it is."),
+    missing_bias(_depthwise, "add bias[c] to every output position of channel c."),
+    bias_on_last_axis(_depthwise, "the bias has one value per channel: add it as `out + bias[:, None, None]` on the "
+                                  "(N, C, H_out, W_out) result (plain `out + bias` lines it up with the last axis, the "
+                                  "width)."),
 ]
 
 
@@ -60,7 +55,6 @@ def depthwise_cases(seed: int = 0) -> list[Case]:
     """The battery for a depthwise conv2d (weight (C, 1, kh, kw)), smallest first."""
     g = seeded(seed)
     bias_hint = "the bias has one value per channel: `out + bias[:, None, None]`."
-    meta = dict(device="meta", dtype=torch.float64)
     return [
         Case("one channel", (randn(g, 1, 1, 4, 4), randn(g, 1, 1, 2, 2), None)),
         Case("a batch of 2 and several channels", (randn(g, 2, 3, 5, 5), randn(g, 3, 1, 2, 2), None),
@@ -81,8 +75,8 @@ def depthwise_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C, H_out, W_out) result."),
         Case("float32 input", (randn(g, 1, 3, 6, 7).float(), randn(g, 3, 1, 3, 3).float(), randn(g, 3).float()),
              {"stride": 2, "padding": 1}),
-        Case("inputs on another device", (torch.empty(2, 3, 7, 6, **meta), torch.empty(3, 1, 3, 2, **meta),
-                                          torch.empty(3, **meta)), {"padding": 1}, device_only=True),
+        Case("inputs on another device", (meta(2, 3, 7, 6), meta(3, 1, 3, 2), meta(3)), {"padding": 1},
+             device_only=True),
     ]
 
 
@@ -149,17 +143,16 @@ SEPARABLE_MISTAKES = [
             "`bias` is the pointwise layer's: (C_out,), added after the 1×1 step, not to the depthwise output."),
     Mistake("padding applied in the pointwise step too", _padding_twice,
             "`padding` belongs to the depthwise k×k step only: a 1×1 convolution needs none, and keeps the size."),
-    Mistake("a missing bias", without_bias(_block, bias_index=3),
-            "add bias[o] to every output position of output channel o, after the pointwise step."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_block, bias_index=3),
-            "the bias has one value per output channel: `out + bias[:, None, None]` on the (N, C_out, H, W) result."),
+    missing_bias(_block, "add bias[o] to every output position of output channel o, after the pointwise step.",
+                 bias_index=3),
+    bias_on_last_axis(_block, "the bias has one value per output channel: `out + bias[:, None, None]` on the (N, C_out, "
+                              "H, W) result.", bias_index=3),
 ]
 
 
 def separable_cases(seed: int = 0) -> list[Case]:
     """The battery for depthwise then pointwise, smallest first."""
     g = seeded(seed)
-    meta = dict(device="meta", dtype=torch.float64)
 
     def weights(c, c_out, kh, kw):
         return randn(g, c, 1, kh, kw), randn(g, c_out, c, 1, 1)
@@ -182,8 +175,7 @@ def separable_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, H_out, W_out) result."),
         Case("float32 input", (randn(g, 1, 3, 6, 7).float(), *(w.float() for w in weights(3, 4, 3, 3)),
                                randn(g, 4).float()), {"padding": 1}),
-        Case("inputs on another device", (torch.empty(2, 3, 7, 6, **meta), torch.empty(3, 1, 3, 2, **meta),
-                                          torch.empty(5, 3, 1, 1, **meta), torch.empty(5, **meta)),
+        Case("inputs on another device", (meta(2, 3, 7, 6), meta(3, 1, 3, 2), meta(5, 3, 1, 1), meta(5)),
              {"padding": 1}, device_only=True),
     ]
 
@@ -229,7 +221,7 @@ def _torch_params(case: Case) -> dict:
 def _params_with(full, separable):
     def compute(case: Case):
         c_in, c_out, k = case.args
-        kh, kw = _pair(k)
+        kh, kw = pair(k)
         return {"full": full(c_in, c_out, kh, kw), "separable": separable(c_in, c_out, kh, kw)}
     return compute
 
@@ -260,9 +252,9 @@ def check_separable_params(fn, seed: int = 0, name: str = "separable_params") ->
     torch's layers hold: `nn.Conv2d(in, out, k)` and `nn.Conv2d(in, in, k, groups=in)` + `nn.Conv2d(in, out, 1)`,
     all without bias.
 
-    >>> from course_lib import separable
+    >>> from course_lib import shapes
     >>> def separable_params(i, o, k):
-    ...     counts = separable.depthwise_separable_counts(i, o, (k, k) if isinstance(k, int) else k, (1, 1))
+    ...     counts = shapes.depthwise_separable_counts(i, o, (k, k) if isinstance(k, int) else k, (1, 1))
     ...     return {"full": counts["full"]["params"], "separable": counts["separable"]["params"]}
     >>> check_separable_params(separable_params)
     ✓ separable_params agrees with torch's layers on 8 cases: channels, kernel sizes, kernel pairs

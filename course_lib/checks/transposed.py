@@ -5,8 +5,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, TRANSPOSED, Case, Mistake, allowing_course_lib, bias_on_last_axis,
-                                    randn, run, seeded, without_bias)
+from course_lib.checks.calls import CONVOLUTIONS, TRANSPOSED, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
+from course_lib.checks.mistakes import bias_on_last_axis, flipped_kernel, from_args, missing_bias
 
 LENGTH_RULE = "L_out = (L − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1"
 WEIGHT_LAYOUT = ("a transposed convolution's weight is (C_in, C_out, k), the other way round from conv1d's: input "
@@ -21,26 +23,22 @@ def _torch_length(case: Case) -> int:
                               dilation=dilation).shape[-1]
 
 
-def _length_with(rule):
-    return lambda case: rule(*case.args)
-
-
 LENGTH_MISTAKES = [
-    Mistake("output_padding left out", _length_with(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + d * (k - 1) + 1),
+    Mistake("output_padding left out", from_args(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + d * (k - 1) + 1),
             "output_padding adds that many cells at the end of the output: + output_padding."),
-    Mistake("a missing + 1", _length_with(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + d * (k - 1) + op),
+    Mistake("a missing + 1", from_args(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + d * (k - 1) + op),
             f"the last stamp starts at (L − 1)·stride and covers dilation·(k − 1) + 1 cells: {LENGTH_RULE}."),
-    Mistake("L·stride instead of (L − 1)·stride", _length_with(lambda L, k, s, p, op, d: L * s - 2 * p + d * (k - 1) + op + 1),
+    Mistake("L·stride instead of (L − 1)·stride", from_args(lambda L, k, s, p, op, d: L * s - 2 * p + d * (k - 1) + op + 1),
             f"the first stamp starts at 0 and the last at (L − 1)·stride: {LENGTH_RULE}."),
-    Mistake("the convolution's formula", _length_with(lambda L, k, s, p, op, d: (L + 2 * p - d * (k - 1) - 1) // s + 1),
+    Mistake("the convolution's formula", from_args(lambda L, k, s, p, op, d: (L + 2 * p - d * (k - 1) - 1) // s + 1),
             f"that is the length of an ordinary convolution's output; a transposed convolution goes the other way: "
             f"{LENGTH_RULE}."),
-    Mistake("padding added instead of cropped", _length_with(lambda L, k, s, p, op, d: (L - 1) * s + 2 * p + d * (k - 1) + op + 1),
+    Mistake("padding added instead of cropped", from_args(lambda L, k, s, p, op, d: (L - 1) * s + 2 * p + d * (k - 1) + op + 1),
             "in a transposed convolution padding removes p cells from each end of the output: − 2·padding."),
-    Mistake("padding counted once", _length_with(lambda L, k, s, p, op, d: (L - 1) * s - p + d * (k - 1) + op + 1),
+    Mistake("padding counted once", from_args(lambda L, k, s, p, op, d: (L - 1) * s - p + d * (k - 1) + op + 1),
             "padding crops `padding` cells at each end: 2·padding in all."),
     Mistake("a stamp span of k instead of dilation·(k − 1) + 1",
-            _length_with(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + (k - 1) + op + 1),
+            from_args(lambda L, k, s, p, op, d: (L - 1) * s - 2 * p + (k - 1) + op + 1),
             "with dilation d the taps of a stamp are d apart, so a stamp spans d·(k − 1) + 1 cells."),
 ]
 
@@ -124,12 +122,11 @@ BIAS_HINT = ("the bias has one value per output channel: add bias[co] to out[n, 
 TRANSPOSE_MISTAKES = [
     Mistake("a swapped weight layout (weight[co, ci] instead of weight[ci, co])", _swapped_weight,
             WEIGHT_LAYOUT + " Read weight[ci, co] and make the output `x.new_zeros(N, weight.shape[1], L_out)`."),
-    Mistake("a flipped kernel", lambda case: _transposed(case, weight=case.args[1].flip(-1)),
-            "input element i adds weight[ci, co, j] at output position i·stride + j·dilation (before cropping): "
-            "the stamp is the kernel as it is, not reversed."),
-    Mistake("a missing bias", without_bias(_transposed),
-            "add bias[co] once to every output position of output channel co (after all the stamps)."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_transposed), BIAS_HINT),
+    flipped_kernel(_transposed, "input element i adds weight[ci, co, j] at output position i·stride + j·dilation "
+                                "(before cropping): the stamp is the kernel as it is, not reversed.",
+                   name="a flipped kernel"),
+    missing_bias(_transposed, "add bias[co] once to every output position of output channel co (after all the stamps)."),
+    bias_on_last_axis(_transposed, BIAS_HINT),
     Mistake("padding not cropped", _padding_not_cropped,
             "in a transposed convolution `padding` REMOVES cells: scatter into the full output, then keep "
             "full[..., padding : padding + L_out]."),
@@ -141,10 +138,6 @@ TRANSPOSE_MISTAKES = [
             "the end, scatter into it, then crop `padding` from each end (so with padding ≥ output_padding the "
             "extra cells hold scattered values, not zeros)."),
 ]
-
-
-def _meta(*shape: int) -> torch.Tensor:
-    return torch.empty(*shape, device="meta", dtype=torch.float64)
 
 
 def transposed_cases(seed: int = 0, dilation: bool = True) -> list[Case]:
@@ -192,7 +185,7 @@ def transposed_cases(seed: int = 0, dilation: bool = True) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, L_out) result."),
         Case("float32 input", (randn(g, 1, 2, 5).float(), randn(g, 2, 3, 3).float(), randn(g, 3).float()),
              {"stride": 2}),
-        Case("inputs on another device", (_meta(2, 2, 4), _meta(2, 3, 3), _meta(3)),
+        Case("inputs on another device", (meta(2, 2, 4), meta(2, 3, 3), meta(3)),
              {"stride": 2, "padding": 1, "output_padding": 1}, device_only=True),
     ]
     return cases

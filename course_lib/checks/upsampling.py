@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (INTERPOLATION, Case, Mistake, allowing_course_lib, randn, run, seeded)
+from course_lib.checks.calls import INTERPOLATION, allowing_course_lib
+from course_lib.checks.cases import Case, Mistake, meta, randn, seeded
+from course_lib.checks.core import run
 
 POSITION_RULE = ("output o sits at (o + 0.5)·in/out − 0.5 with align_corners=False (the outer edges line up), at "
                  "o·(in − 1)/(out − 1) with align_corners=True (the corner pixel centres line up; 0 for a single "
@@ -188,10 +190,6 @@ BILINEAR_MISTAKES = [
 ]
 
 
-def _meta(*shape: int) -> torch.Tensor:
-    return torch.empty(*shape, device="meta", dtype=torch.float64)
-
-
 UNBATCHED = "an unbatched input: work on the last axis (`x[..., index]`) and the batch axes come along."
 ONE_OUTPUT = "with a single output, align_corners=True puts it at position 0 (task 1)."
 
@@ -215,7 +213,7 @@ def linear_cases(seed: int = 0) -> list[Case]:
         Case("unbatched input (C, L)", (randn(g, 2, 5), 8), hint=UNBATCHED),
         Case("an empty batch (0, C, L)", (randn(g, 0, 2, 5), 8), hint="a batch of 0 samples gives (0, C, size)."),
         Case("float32 input", (randn(g, 1, 2, 5).float(), 8)),
-        Case("an input on another device", (_meta(2, 3, 5), 8), device_only=True),
+        Case("an input on another device", (meta(2, 3, 5), 8), device_only=True),
     ]
 
 
@@ -257,7 +255,7 @@ def bilinear_cases(seed: int = 0) -> list[Case]:
         Case("an empty batch (0, C, H, W)", (randn(g, 0, 2, 3, 3), (5, 5)),
              hint="a batch of 0 samples gives (0, C, H_out, W_out)."),
         Case("float32 input", (randn(g, 1, 2, 3, 4).float(), (5, 7))),
-        Case("an input on another device", (_meta(2, 3, 4, 4), (6, 5)), device_only=True),
+        Case("an input on another device", (meta(2, 3, 4, 4), (6, 5)), device_only=True),
     ]
     return cases
 

@@ -1,70 +1,18 @@
 """Checks for the exercises of lesson 05 (vectorising): im2col, a conv2d as im2col + one matmul, im2col's memory."""
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import io
-
 import torch
 import torch.nn.functional as F
 
-from course_lib.checks.core import (CONVOLUTIONS, IM2COL, Case, CheckFailed, Mistake, allowing_course_lib,
-                                    bias_on_last_axis, randn, run, seeded, without_bias)
-from course_lib.checks.record import Replay
+from course_lib.checks.calls import CONVOLUTIONS, IM2COL, allowing_course_lib
+from course_lib.checks.cases import Case, CheckFailed, Mistake, meta, randn, seeded
+from course_lib.checks.core import blame_helper, run
+from course_lib.checks.mistakes import SIZE_SLIPS, bias_on_last_axis, flipped_kernel, missing_bias
+from course_lib.checks.reference import conv, on_cpu, pair
 
 SIZE_RULE = "H_out = floor((H + 2·padding − dilation·(k − 1) − 1) / stride) + 1, and the same for W_out"
 ROW_ORDER = "(channel, kernel row, kernel column) order"
 NOT_TORCH = {**CONVOLUTIONS, **IM2COL}  # the learner builds im2col: neither torch's convolutions nor F.unfold/F.fold
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
-def blame_helper(fn, name: str, helper: str, check_helper, failure: CheckFailed) -> CheckFailed:
-    """The failure to report for `fn`: when `fn` calls the learner's own `helper` (a function of an earlier task,
-    found in `fn`'s globals) and that helper fails `check_helper`, say so (with the helper's diagnosis) instead,
-    since fixing the helper comes first. Otherwise `failure` itself.
-
-    >>> def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
-    ...     raise NotImplementedError()
-    >>> def conv(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    ...     return weight.flatten(1) @ im2col(x, weight.shape[2:], stride, padding, dilation)
-    >>> print(str(blame_helper(conv, "conv", "im2col", check_im2col, CheckFailed("conv is wrong")))[:94])
-    `conv` calls your `im2col`, which does not pass its own check yet: fix `im2col` first (run its
-    """
-    if isinstance(fn, Replay):  # grading: the sandbox recorded the helper's check right after this one, if it ran
-        found = fn if fn.next_run_is(helper) else None
-    else:
-        found = getattr(fn, "__globals__", {}).get(helper)
-        code = getattr(fn, "__code__", None)
-        if code is None or helper not in code.co_names:
-            found = None
-    if found is None:
-        return failure
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            check_helper(found)
-    except CheckFailed as helper_failure:
-        return CheckFailed(f"`{name}` calls your `{helper}`, which does not pass its own check yet: fix `{helper}` "
-                           f"first (run its check cell). Its check says:\n{helper_failure}")
-    return failure
-
-
-def on_cpu(reference):
-    """`reference` for a 'meta'-device case computed on CPU zeros of the same shapes, its result moved to 'meta':
-    torch's meta versions of F.unfold and F.conv2d load its compiler stack on first use (seconds), CPU takes ms.
-
-    >>> meta = Case("meta", (torch.empty(1, 1, 4, 4, device="meta"), 2), device_only=True)
-    >>> on_cpu(lambda case: F.unfold(*case.args))(meta).shape, on_cpu(lambda case: F.unfold(*case.args))(meta).device
-    (torch.Size([1, 4, 9]), device(type='meta'))
-    """
-    def compute(case: Case):
-        if not case.device_only:
-            return reference(case)
-        zeros = tuple(torch.zeros(a.shape, dtype=a.dtype) if isinstance(a, torch.Tensor) else a for a in case.args)
-        return reference(dataclasses.replace(case, args=zeros)).to("meta")
-    return compute
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -84,8 +32,8 @@ def _batched(case: Case, rearrange) -> torch.Tensor:
     columns = _unfold(case)
     unbatched = columns.dim() == 2
     columns = columns[None] if unbatched else columns
-    kh, kw = _pair(kernel_size)
-    (sh, sw), (ph, pw), (dh, dw) = (_pair(case.kwargs.get(k, d)) for k, d in
+    kh, kw = pair(kernel_size)
+    (sh, sw), (ph, pw), (dh, dw) = (pair(case.kwargs.get(k, d)) for k, d in
                                     (("stride", 1), ("padding", 0), ("dilation", 1)))
     h, w = x.shape[-2:]
     out_size = ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
@@ -109,7 +57,7 @@ def _positions_column_major(columns, c, k, out_size):
 
 
 def _padding_last_axis_only(case: Case):
-    ph, pw = _pair(case.kwargs.get("padding", 0))
+    ph, pw = pair(case.kwargs.get("padding", 0))
     if ph == 0:
         return None
     x, kernel_size = case.args
@@ -118,7 +66,7 @@ def _padding_last_axis_only(case: Case):
 
 
 def _padding_swapped(case: Case):
-    ph, pw = _pair(case.kwargs.get("padding", 0))
+    ph, pw = pair(case.kwargs.get("padding", 0))
     return None if ph == pw else _unfold(case, padding=(pw, ph))
 
 
@@ -149,7 +97,6 @@ IM2COL_MISTAKES = [
 def im2col_cases(seed: int = 0) -> list[Case]:
     """The battery for im2col (int or pair kernel_size, stride, padding, dilation), smallest first."""
     g = seeded(seed)
-    meta = dict(device="meta", dtype=torch.float64)
     return [
         Case("one channel", (randn(g, 1, 1, 3, 4), 2)),
         Case("several channels and samples", (randn(g, 2, 3, 4, 5), 2),
@@ -171,7 +118,7 @@ def im2col_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C·kh·kw, L) result: reshape with the sizes spelled out, "
                   "not -1 (which cannot be inferred when there are no elements)."),
         Case("float32 input", (randn(g, 1, 2, 6, 5).float(), 3), {"stride": 2, "padding": 1}),
-        Case("an input on another device", (torch.empty(2, 3, 6, 7, **meta), (3, 2)),
+        Case("an input on another device", (meta(2, 3, 6, 7), (3, 2)),
              {"stride": 2, "padding": 1}, device_only=True),
     ]
 
@@ -181,9 +128,9 @@ def check_im2col(fn, seed: int = 0, name: str = "im2col") -> None:
 
     >>> from course_lib import vectorised
     >>> def im2col(x, kernel_size, stride=1, padding=0, dilation=1):   # vectorised.im2col takes a padded (N, C, H, W)
-    ...     (ph, pw), batched = _pair(padding), x.dim() == 4
-    ...     columns = vectorised.im2col(F.pad(x if batched else x[None], (pw, pw, ph, ph)), _pair(kernel_size),
-    ...                                 _pair(stride), _pair(dilation))[:, 0]   # (N, groups=1, C·kh·kw, L) -> group 0
+    ...     (ph, pw), batched = pair(padding), x.dim() == 4
+    ...     columns = vectorised.im2col(F.pad(x if batched else x[None], (pw, pw, ph, ph)), pair(kernel_size),
+    ...                                 pair(stride), pair(dilation))[:, 0]   # (N, groups=1, C·kh·kw, L) -> group 0
     ...     return columns if batched else columns[0]
     >>> with allowing_course_lib():   # an exercise refuses the course's own functions: there you write them
     ...     check_im2col(im2col)
@@ -199,25 +146,17 @@ def check_im2col(fn, seed: int = 0, name: str = "im2col") -> None:
 # Task 2: conv2d as im2col + one matmul
 # ---------------------------------------------------------------------------------------------------------------
 
-def _conv(case: Case, weight=None, bias="given") -> torch.Tensor:
-    x, w, b = case.args
-    w = w if weight is None else weight
-    b = b if bias == "given" else bias
-    return F.conv2d(x, w, b, **case.kwargs)
-
-
 def _weight_as(rearrange):
     """A mistake whose flattened weight is in another order: the convolution with the weight that order amounts to."""
     def compute(case: Case):
         w = case.args[1]
-        return _conv(case, weight=rearrange(w).reshape(w.shape))
+        return conv(case, weight=rearrange(w).reshape(w.shape))
     return compute
 
 
 CONV_MISTAKES = [
-    Mistake("a flipped kernel (a true convolution)", lambda case: _conv(case, weight=case.args[1].flip(-2, -1)),
-            "PyTorch's conv2d does not flip the kernel (it is a cross-correlation): flatten `weight` as it is, "
-            "without `.flip`."),
+    flipped_kernel(conv, "PyTorch's conv2d does not flip the kernel (it is a cross-correlation): flatten `weight` as "
+                         "it is, without `.flip`."),
     Mistake("the weight flattened in another order than the columns",
             _weight_as(lambda w: w.permute(0, 2, 3, 1)),
             f"row co of the flattened weight must list the kernel in the order of im2col's rows, {ROW_ORDER}: "
@@ -225,11 +164,10 @@ CONV_MISTAKES = [
     Mistake("the weight flattened with its kernel transposed", _weight_as(lambda w: w.transpose(2, 3)),
             f"row co of the flattened weight must list the kernel in the order of im2col's rows, {ROW_ORDER}: "
             f"plain `weight.reshape(C_out, -1)`, without swapping the kernel's rows and columns."),
-    Mistake("a missing bias", without_bias(_conv),
-            "add bias[co] to every output position of output channel co."),
-    Mistake("a bias added along the wrong axis", bias_on_last_axis(_conv),
-            "the bias has one value per output channel: add it as `out + bias[:, None, None]` on the "
-            "(N, C_out, H_out, W_out) result (plain `out + bias` lines it up with the last axis, the width)."),
+    missing_bias(conv),
+    bias_on_last_axis(conv, "the bias has one value per output channel: add it as `out + bias[:, None, None]` on the "
+                            "(N, C_out, H_out, W_out) result (plain `out + bias` lines it up with the last axis, the "
+                            "width)."),
 ]
 
 
@@ -238,7 +176,6 @@ def conv2d_cases(seed: int = 0) -> list[Case]:
     g = seeded(seed)
     bias_hint = "the bias has one value per output channel: `out + bias[:, None, None]`."
     pair_hint = "a pair is (rows, columns): the first value is for H, the second for W."
-    meta = dict(device="meta", dtype=torch.float64)
     return [
         Case("one channel", (randn(g, 1, 1, 4, 4), randn(g, 1, 1, 2, 2), None)),
         Case("a batch of 2 and several input and output channels", (randn(g, 2, 3, 5, 5), randn(g, 4, 3, 2, 2),
@@ -263,8 +200,8 @@ def conv2d_cases(seed: int = 0) -> list[Case]:
              hint="a batch of 0 samples gives a (0, C_out, H_out, W_out) result: reshape with the sizes spelled out."),
         Case("float32 input", (randn(g, 1, 2, 6, 7).float(), randn(g, 4, 2, 3, 3).float(), randn(g, 4).float()),
              {"stride": 2, "padding": 1}),
-        Case("inputs on another device", (torch.empty(2, 3, 7, 6, **meta), torch.empty(4, 3, 3, 2, **meta),
-                                          torch.empty(4, **meta)), {"padding": 1}, device_only=True),
+        Case("inputs on another device", (meta(2, 3, 7, 6), meta(4, 3, 3, 2), meta(4)), {"padding": 1},
+             device_only=True),
     ]
 
 
@@ -278,7 +215,7 @@ def check_conv2d_im2col(fn, seed: int = 0, name: str = "conv2d_im2col") -> None:
     ✓ vectorised.conv2d agrees with F.conv2d on 12 cases: channels, bias, stride, padding, dilation, unbatched, empty batch, float32, device
     """
     try:
-        run(fn, name, conv2d_cases(seed), on_cpu(_conv), CONV_MISTAKES, forbidden=NOT_TORCH,
+        run(fn, name, conv2d_cases(seed), on_cpu(conv), CONV_MISTAKES, forbidden=NOT_TORCH,
             shape_hint=f"The output is (N, C_out, H_out, W_out) with {SIZE_RULE}; an unbatched input gives an "
                        f"unbatched result.",
             success=f"{name} agrees with F.conv2d on 12 cases: channels, bias, stride, padding, dilation, unbatched, "
@@ -308,13 +245,16 @@ def _bytes_with(rule):
         input_shape, kernel_size = case.args
         *batch, c, h, w = input_shape
         get = case.kwargs.get
-        return rule(batch[0] if batch else 1, c, (h, w), _pair(kernel_size), _pair(get("stride", 1)),
-                    _pair(get("padding", 0)), _pair(get("dilation", 1)), _element_size(case))
+        return rule(batch[0] if batch else 1, c, (h, w), pair(kernel_size), pair(get("stride", 1)),
+                    pair(get("padding", 0)), pair(get("dilation", 1)), _element_size(case))
     return compute
 
 
-def _out(size, k, s, p, d, plus=1):
-    return (size + 2 * p - d * (k - 1) - 1) // s + plus
+def _bytes_with_positions(slip):
+    """The bytes with the output positions counted by a slipped size rule `slip(i, k, s, p, d)` on each axis."""
+    def positions(n, c, hw, k, s, p, d, size):
+        return n * c * k[0] * k[1] * size * slip(hw[0], k[0], s[0], p[0], d[0]) * slip(hw[1], k[1], s[1], p[1], d[1])
+    return _bytes_with(positions)
 
 
 def _element_size(case: Case) -> int:
@@ -339,14 +279,9 @@ BYTES_MISTAKES = [
     Mistake("input positions instead of output positions", _bytes_with(
         lambda n, c, hw, k, s, p, d, size: n * c * k[0] * k[1] * hw[0] * hw[1] * size),
             f"there is one column per OUTPUT position, H_out·W_out of them, with {SIZE_RULE}."),
-    Mistake("a missing + 1 in the output size", _bytes_with(
-        lambda n, c, hw, k, s, p, d, size: n * c * k[0] * k[1] * size * _out(hw[0], k[0], s[0], p[0], d[0], 0)
-        * _out(hw[1], k[1], s[1], p[1], d[1], 0)),
+    Mistake("a missing + 1 in the output size", _bytes_with_positions(SIZE_SLIPS["no + 1"]),
             f"the first window counts too: {SIZE_RULE}."),
-    Mistake("padding left out", _bytes_with(
-        lambda n, c, hw, k, s, p, d, size: n * c * k[0] * k[1] * size * _out(hw[0], k[0], s[0], 0, d[0])
-        * _out(hw[1], k[1], s[1], 0, d[1])),
-            f"padding adds positions: {SIZE_RULE}."),
+    Mistake("padding left out", _bytes_with_positions(SIZE_SLIPS["no padding"]), f"padding adds positions: {SIZE_RULE}."),
 ]
 
 
@@ -356,9 +291,9 @@ def check_im2col_bytes(fn, seed: int = 0, name: str = "im2col_bytes") -> None:
 
     >>> from course_lib import shapes
     >>> def im2col_bytes(shape, k, stride=1, padding=0, dilation=1, dtype=torch.float32):
-    ...     h_out, w_out = shapes.conv_output_size(tuple(shape[-2:]), _pair(k), _pair(stride), _pair(padding), _pair(dilation))
+    ...     h_out, w_out = shapes.conv_output_size(tuple(shape[-2:]), pair(k), pair(stride), pair(padding), pair(dilation))
     ...     samples = shape[0] if len(shape) == 4 else 1
-    ...     return samples * shape[-3] * _pair(k)[0] * _pair(k)[1] * h_out * w_out * torch.empty(0, dtype=dtype).element_size()
+    ...     return samples * shape[-3] * pair(k)[0] * pair(k)[1] * h_out * w_out * torch.empty(0, dtype=dtype).element_size()
     >>> check_im2col_bytes(im2col_bytes)
     ✓ im2col_bytes agrees with F.unfold's matrix on 11 cases: batch, channels, kernel pairs, stride, padding, dilation, dtype, unbatched, empty batch
     """
