@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS
 from course_lib import naive, vectorised
+from course_lib.checks.reference import torch_conv
 
 pytestmark = [getattr(pytest.mark, f"lesson{i:02d}") for i in range(1, 6)]
 
@@ -114,21 +115,6 @@ def test_gradients_match_torch(impl, data):
         torch.testing.assert_close(got, want, atol=1e-9, rtol=0, msg=f"gradient of {name}")
 
 
-def conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups):
-    """A 4-D convolution as a sum of torch conv3d calls over the first spatial axis."""
-    x = F.pad(x, (0, 0, 0, 0, 0, 0, padding[0], padding[0]))
-    k, s, d = w.shape[2], stride[0], dilation[0]
-    steps = (x.shape[2] - d * (k - 1) - 1) // s + 1
-    frames = []
-    for t in range(steps):
-        frame = sum(
-            F.conv3d(x[:, :, t * s + j * d], w[:, :, j], None, stride[1:], padding[1:], dilation[1:], groups)
-            for j in range(k)
-        )
-        frames.append(frame if b is None else frame + b.view(-1, 1, 1, 1))
-    return torch.stack(frames, 2)
-
-
 FULL_API = [i for i in CONV_IMPLEMENTATIONS if i.function is None]  # conv1d ... convnd
 
 
@@ -145,7 +131,7 @@ def test_convnd_4d_is_a_sum_of_conv3d(impl, groups, kernel, stride, padding, dil
     w = torch.randn(2 * groups, 2, *kernel, generator=g, dtype=torch.float64)
     b = torch.randn(2 * groups, generator=g, dtype=torch.float64) if bias else None
     out = impl.module.convnd(x, w, b, stride, padding, dilation, groups)
-    torch.testing.assert_close(out, conv4d_by_conv3d(x, w, b, stride, padding, dilation, groups), atol=ATOL, rtol=0)
+    torch.testing.assert_close(out, torch_conv(x, w, b, stride, padding, dilation, groups), atol=ATOL, rtol=0)
 
 
 def test_convnd_5d_kernel_runs_and_matches_naive():
