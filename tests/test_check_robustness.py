@@ -141,6 +141,19 @@ def test_a_course_layer_is_refused():
     assert "calls course_lib.layers.Conv2d" in failure(checks.check_conv2d, by_layer)
 
 
+def test_every_course_implementation_module_is_refused():
+    """Each of calls.COURSE_MODULES exists (a renamed module would silently drop out), and video's is refused."""
+    import importlib
+    from course_lib import video
+    for module in calls.COURSE_MODULES:
+        importlib.import_module(f"course_lib.{module}")
+
+    def per_frame(clip, weight2d, bias=None, padding=0):
+        return video.conv2plus1d(clip, weight2d, weight2d)  # whatever it returns: the call itself is refused
+
+    assert "calls course_lib.video.conv2plus1d" in failure(checks.check_per_frame_conv2d, per_frame)
+
+
 def test_the_course_helpers_and_arithmetic_tasks_are_not_refused():
     # conv2d_params has no forbidden functions: computing it with course_lib.shapes is fine
     passes(checks.check_conv2d_params,
