@@ -23,7 +23,10 @@ Modules (read them in this order):
                   (ipywidgets)
 - ``offline``     the widgets without a kernel: their pictures drawn ahead, and a page that switches
                   them (slide decks, web pages)
-- ``plots``       the drawing helpers the widgets use, usable from lessons
+- ``plots``       the widgets' pictures (they move into ``widgets``)
+- ``draw``        drawing primitives, colours, figures as PNG with alt text, and the figures
+                  several lessons use
+- ``figures``     each lesson's figures, one module per lesson: ``figures.lesson05``, ...
 - ``checks``      the exercises' checks: run your function against torch and name the likely
                   mistake (a package: ``checks.core`` is the machinery, one module per lesson holds
                   its checks)

@@ -28,7 +28,7 @@ from typing import Callable
 
 import torch
 
-from course_lib import plots
+from course_lib import utils
 
 
 def _import_benchmark():
@@ -152,7 +152,7 @@ class Comparison:
         lines.append(f"{'function':28} {'median':>11} {'ratio to ' + self.baseline:>24}")
         for name in self.seconds:
             mid, low, high = self.ratio(name)
-            lines.append(f"{name:28} {plots.format_seconds(self.median(name)):>11} {mid:9.2f}x ({low:.2f}-{high:.2f})")
+            lines.append(f"{name:28} {utils.format_seconds(self.median(name)):>11} {mid:9.2f}x ({low:.2f}-{high:.2f})")
         return "\n".join(lines)
 
     def compare_table(self) -> str:

@@ -161,3 +161,45 @@ def tensor_from_json(spec: dict) -> torch.Tensor:
     dtype = check_choice("spec['dtype']", spec["dtype"], ("float64", "float32"))
     values = np.frombuffer(zlib.decompress(base64.b64decode(spec["zlib_base64"])), dtype=f"<f{8 if dtype == 'float64' else 4}")
     return torch.from_numpy(values.copy()).reshape(spec["shape"])
+
+
+# ----------------------------------------------------------------------------
+# Numbers as the pictures and tables write them.
+# ----------------------------------------------------------------------------
+
+
+def as_array(values) -> np.ndarray:
+    """A float64 numpy copy of a tensor, array or nested list (any shape).
+
+    >>> as_array(torch.tensor([[1, 2]]))
+    array([[1., 2.]])
+    """
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().to(torch.float64).numpy()
+    return np.array(values, dtype=np.float64)
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """Short text for a cell or a term: ``2``, ``-0.5``, ``0.333``, ``1.2e+03``.
+
+    >>> [format_number(v) for v in (2.0, -0.0, -0.5, 1 / 3, 1234.5)]
+    ['2', '0', '-0.5', '0.333', '1.23e+03']
+    """
+    value = float(value)
+    if value == 0:
+        return "0"  # no "-0"
+    if value == round(value) and abs(value) < 10**digits:
+        return str(int(round(value)))
+    return f"{value:.{digits}g}"
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration with its unit, for tables and time axes.
+
+    >>> format_seconds(0.002), format_seconds(1.5), format_seconds(3.2e-5)
+    ('2 ms', '1.5 s', '32 µs')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale * 0.999:
+            return f"{format_number(seconds / scale)} {unit}"
+    return f"{format_number(seconds / 1e-9)} ns"

@@ -228,7 +228,7 @@ class DeckReport:
                     found.append(f"{where(s)}: {key} text of {s[key]:.1f} px (at least {LIMITS[key]:g})")
             if s["unknownPlots"]:
                 found.append(f"{where(s)}: {s['unknownPlots']} picture(s) of unknown text size (display them with "
-                             "course_lib.plots.show or a plots figure, and re-execute)")
+                             "course_lib.draw.show or a course_lib.figures figure, and re-execute)")
             if s["stills"]:
                 found.append(f"{where(s)}: a widget shown as a still picture (re-execute the notebook: its display "
                              "data then holds the spec the deck's player needs)")

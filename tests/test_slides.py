@@ -128,7 +128,7 @@ def _small_figure(title="a sine", width=6.0, height=2.6, fontsize=None):
 def _write_good_deck(folder: Path) -> Path:
     import torch
 
-    from course_lib import plots, widgets
+    from course_lib import draw, widgets
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["deck"] = {"goal": "Check that a deck following the rules passes.", "minutes": 5,
@@ -138,7 +138,7 @@ def _write_good_deck(folder: Path) -> Path:
         _notes("Open with the goal. 1 minute."),
         _md("## A figure", "slide"),
         _notes("Point at the peak. Ask: where is the next one? 1 minute."),
-        _shown(plots.display_bundle(_small_figure()), "plots.show(fig)"),
+        _shown(draw.display_bundle(_small_figure()), "draw.show(fig)"),
         _md("A fragment that fits.", "fragment"),
         _printed("a long line of printed output " * 6, "print(long)\nprint(more)", tags=["deck-code-lines=1"]),
         _md("### Kernel stepper", "slide"),
@@ -162,7 +162,7 @@ def _write_good_deck(folder: Path) -> Path:
 
 
 def _write_bad_deck(folder: Path) -> Path:
-    from course_lib import plots
+    from course_lib import draw
 
     nb = nbformat.v4.new_notebook()  # no deck metadata: no goal, no outline
     nb.cells = [
@@ -172,7 +172,7 @@ def _write_bad_deck(folder: Path) -> Path:
         _md("A fragment below the screen.", "fragment"),
         _md("## Small plot text", "slide"),
         _notes("Notes here."),
-        _shown(plots.display_bundle(_small_figure(width=12.0, fontsize=6))),
+        _shown(draw.display_bundle(_small_figure(width=12.0, fontsize=6))),
         _md("## Small prose", "slide"),
         _notes("Notes here."),
         _md('<p style="font-size: 12px">Tiny</p>'),
@@ -286,14 +286,14 @@ def test_a_malformed_or_unknown_deck_tag_fails_the_build_naming_the_cell():
 
 
 def test_a_picture_is_shown_wide_enough_for_its_text_and_no_wider_than_the_slide():
-    from course_lib import plots
+    from course_lib import draw
 
-    data, metadata = plots.display_bundle(_small_figure(width=6.0, fontsize=8))  # 8 pt: 10 px
+    data, metadata = draw.display_bundle(_small_figure(width=6.0, fontsize=8))  # 8 pt: 10 px
     made = _deck_of(_md("# 01 · T", "slide"), _shown((data, metadata)))
     shown = made.cells[1].outputs[0].metadata["image/png"]
     assert shown["text_px"] == 10.0 and shown["css_width"] == metadata["image/png"]["width"]
     assert shown["width"] == int(np.ceil(shown["css_width"] * build_script.PLOT_PX / 10.0))
-    data, metadata = plots.display_bundle(_small_figure(width=12.0, fontsize=6))
+    data, metadata = draw.display_bundle(_small_figure(width=12.0, fontsize=6))
     made = _deck_of(_md("# 01 · T", "slide"), _shown((data, metadata)))
     assert made.cells[1].outputs[0].metadata["image/png"]["width"] == build_script.CONTENT_WIDTH
 

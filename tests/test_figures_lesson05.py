@@ -1,11 +1,12 @@
-"""Lesson 05's figures in course_lib.plots: strided_view_figure, matrix_figure, im2col_memory_figure, scaling_figure."""
+"""Lesson 05's figures in course_lib.figures.lesson05: strided_view_figure, matrix_figure, im2col_memory_figure, scaling_figure."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from course_lib import matrix, plots
+from course_lib import matrix, utils
+from course_lib.figures import lesson05 as figures
 
 pytestmark = pytest.mark.lesson05
 
@@ -22,7 +23,7 @@ def outlined(ax):
 def test_strided_view_labels_each_cell_with_the_storage_offset_it_reads():
     x = torch.arange(12.0)
     view = x[1:].unfold(0, 3, 2)   # storage offset 1, strides (2, 1)
-    figure = plots.strided_view_figure(x, view, view_name="x[1:].unfold(0, 3, 2)", highlight_row=2)
+    figure = figures.strided_view_figure(x, view, view_name="x[1:].unfold(0, 3, 2)", highlight_row=2)
     memory, windows = figure.axes
     offsets = windows.images[0].get_array()
     assert offsets.shape == (5, 3)
@@ -38,20 +39,20 @@ def test_strided_view_labels_each_cell_with_the_storage_offset_it_reads():
 def test_strided_view_refuses_copies_and_bad_shapes():
     x = torch.arange(6.0)
     with pytest.raises(ValueError, match="same storage"):
-        plots.strided_view_figure(x, x.unfold(0, 2, 1).contiguous())
+        figures.strided_view_figure(x, x.unfold(0, 2, 1).contiguous())
     with pytest.raises(ValueError, match="contiguous 1-D"):
-        plots.strided_view_figure(x.view(2, 3), x.unfold(0, 2, 1))
+        figures.strided_view_figure(x.view(2, 3), x.unfold(0, 2, 1))
     with pytest.raises(ValueError, match="2-D"):
-        plots.strided_view_figure(x, x[:4])
+        figures.strided_view_figure(x, x[:4])
     with pytest.raises(ValueError, match="highlight_row"):
-        plots.strided_view_figure(x, x.unfold(0, 2, 1), highlight_row=5)
-    figure = plots.strided_view_figure(x, x.unfold(0, 2, 1), highlight_row=None)
+        figures.strided_view_figure(x, x.unfold(0, 2, 1), highlight_row=5)
+    figure = figures.strided_view_figure(x, x.unfold(0, 2, 1), highlight_row=None)
     assert all(outlined(ax) == [] for ax in figure.axes)
 
 
 def test_matrix_figure_leaves_zeros_blank_and_centres_the_colours():
     m = matrix.conv_matrix(torch.tensor([[[[1.0, -3.0], [2.0, 0.5]]]]), 4)   # 9 x 16
-    figure = plots.matrix_figure(m, title="M", xlabel="input", ylabel="output")
+    figure = figures.matrix_figure(m, title="M", xlabel="input", ylabel="output")
     ax = figure.axes[0]
     image = ax.images[0]
     shown = image.get_array().filled(np.nan)
@@ -59,15 +60,15 @@ def test_matrix_figure_leaves_zeros_blank_and_centres_the_colours():
     assert np.isnan(shown).sum() == (m == 0).sum().item()
     assert image.get_clim() == (-3.0, 3.0) and image.get_cmap().name == "RdBu_r"
     assert ax.get_title() == "M" and ax.get_xlabel() == "input" and len(ax.texts) == 36   # 4 taps x 9 rows written
-    assert len(plots.matrix_figure(torch.ones(2, 40)).axes[0].texts) == 0                  # wide: not written
+    assert len(figures.matrix_figure(torch.ones(2, 40)).axes[0].texts) == 0                  # wide: not written
     with pytest.raises(ValueError, match="2-D"):
-        plots.matrix_figure(torch.ones(3))
+        figures.matrix_figure(torch.ones(3))
 
 
 def test_im2col_memory_figure_plots_bytes_and_ratios():
     ks = [1, 3, 5]
     cases = {"2-D": (1000, [1000 * k**2 for k in ks]), "3-D": (4000, [4000 * k**3 for k in ks])}
-    figure = plots.im2col_memory_figure(ks, cases, block_bytes=2**20, title="memory")
+    figure = figures.im2col_memory_figure(ks, cases, block_bytes=2**20, title="memory")
     left, right = figure.axes
     np.testing.assert_allclose(left.lines[0].get_ydata(), np.array([1000, 9000, 25000]) / 2**20)
     np.testing.assert_allclose(right.lines[1].get_ydata(), [1, 27, 125])
@@ -76,9 +77,9 @@ def test_im2col_memory_figure_plots_bytes_and_ratios():
     assert labels == ["2-D: columns", "2-D: input", "3-D: columns", "3-D: input", "one block: 1 MiB"]
     assert left.get_yscale() == right.get_yscale() == "log" and figure._suptitle.get_text() == "memory"
     with pytest.raises(ValueError, match="column bytes per kernel size"):
-        plots.im2col_memory_figure(ks, {"2-D": (1000, [1, 2])})
+        figures.im2col_memory_figure(ks, {"2-D": (1000, [1, 2])})
     with pytest.raises(ValueError, match="non-empty"):
-        plots.im2col_memory_figure([], {})
+        figures.im2col_memory_figure([], {})
 
 
 def test_scaling_figure_keeps_each_method_in_one_style_and_leaves_gaps():
@@ -87,7 +88,7 @@ def test_scaling_figure_keeps_each_method_in_one_style_and_leaves_gaps():
          "title": "input size"},
         {"x": [3, 5], "times": {"torch": [1e-4, 3e-4], "fft": [2e-4, math.nan]}, "xlabel": "k"},
     ]
-    figure = plots.scaling_figure(panels, title="how the cost grows")
+    figure = figures.scaling_figure(panels, title="how the cost grows")
     first, second = figure.axes
     assert first.get_xscale() == first.get_yscale() == "log"
     assert [line.get_label() for line in first.lines] == ["naive", "torch"]
@@ -96,14 +97,14 @@ def test_scaling_figure_keeps_each_method_in_one_style_and_leaves_gaps():
     assert first.lines[1].get_marker() == second.lines[0].get_marker()
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["naive", "torch", "fft"]
     assert first.get_xlabel() == "H = W" and second.get_xlabel() == "k" and first.get_title() == "input size"
-    assert plots.format_seconds(2e-3) == "2 ms" and plots.format_seconds(1e-5) == "10 µs"
+    assert utils.format_seconds(2e-3) == "2 ms" and utils.format_seconds(1e-5) == "10 µs"
     assert figure._repr_png_()[:4] == b"\x89PNG"
 
 
 def test_scaling_figure_errors():
     with pytest.raises(ValueError, match="at least one panel"):
-        plots.scaling_figure([])
+        figures.scaling_figure([])
     with pytest.raises(ValueError, match="2 values for 3 sizes"):
-        plots.scaling_figure([{"x": [1, 2, 3], "times": {"a": [1, 2]}}])
+        figures.scaling_figure([{"x": [1, 2, 3], "times": {"a": [1, 2]}}])
     with pytest.raises(ValueError, match="unknown keys"):
-        plots.scaling_figure([{"x": [1], "times": {"a": [1]}, "colour": "red"}])
+        figures.scaling_figure([{"x": [1], "times": {"a": [1]}, "colour": "red"}])

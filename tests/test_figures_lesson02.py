@@ -1,4 +1,4 @@
-"""course_lib.plots.window_sums_figure (lesson 02's stride/padding/dilation figure).
+"""course_lib.figures.lesson02.window_sums_figure (lesson 02's stride/padding/dilation figure).
 
 References are torch's: F.conv2d for the sums, autograd for which input cells each
 output cell reads, so the test does not repeat the function's own index arithmetic.
@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_lib import plots
+from course_lib import draw
+from course_lib.figures import lesson02 as figures
 
 pytestmark = pytest.mark.lesson02
 
@@ -52,7 +53,7 @@ def test_sums_equal_torch_and_each_panel_outlines_its_window(shape, kernel, stri
     torch.manual_seed(0)
     x = torch.randn(shape)
     w = torch.randn(kernel)
-    figure, sums = plots.window_sums_figure(x, w, stride=stride, padding=padding, dilation=dilation)
+    figure, sums = figures.window_sums_figure(x, w, stride=stride, padding=padding, dilation=dilation)
     ref = F.conv2d(x[None, None].double(), w[None, None].double(), stride=stride, padding=padding, dilation=dilation)[0, 0]
     torch.testing.assert_close(sums, ref)
     oh, ow = sums.shape
@@ -69,18 +70,18 @@ def test_sums_equal_torch_and_each_panel_outlines_its_window(shape, kernel, stri
 
 def test_worked_example_titles_write_the_sum_and_ticks_are_input_indices():
     ramp, ones = torch.arange(25.0).reshape(5, 5), torch.ones(2, 2)
-    figure, sums = plots.window_sums_figure(ramp, ones, stride=2, padding=1, dilation=2)
+    figure, sums = figures.window_sums_figure(ramp, ones, stride=2, padding=1, dilation=2)
     assert figure.axes[4].get_title() == "out[1, 1] = 48\n6 + 8 + 16 + 18"
     assert list(figure.axes[0].get_xticks()) == list(range(-1, 6))
     assert list(figure.axes[0].get_yticks()) == list(range(-1, 6))
     assert "stride 2, padding 1, dilation 2" in figure.get_suptitle()
-    png = plots.figure_png(figure)
+    png = draw.figure_png(figure)
     assert png.startswith(b"\x89PNG")
     assert isinstance(figure, matplotlib.figure.Figure)
 
 
 def test_padding_cells_are_hatched():
-    figure, _ = plots.window_sums_figure(torch.ones(3, 3), torch.ones(2, 2), padding=1)
+    figure, _ = figures.window_sums_figure(torch.ones(3, 3), torch.ones(2, 2), padding=1)
     hatched = sum(p.get_gid() == "padding" for p in figure.axes[0].patches)
     assert hatched == 5 * 5 - 3 * 3
 
@@ -95,4 +96,4 @@ def test_padding_cells_are_hatched():
 ])
 def test_bad_arguments_are_refused_with_a_message(x, w, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        plots.window_sums_figure(x, w, **kwargs)
+        figures.window_sums_figure(x, w, **kwargs)

@@ -1,4 +1,4 @@
-"""Lesson 01's figures in course_lib.plots: window_figure, padding_figure, signals_figure."""
+"""Lesson 01's figures, course_lib.figures.lesson01: window_figure, padding_figure."""
 from __future__ import annotations
 
 import matplotlib.colors
@@ -8,7 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_lib import plots
+from course_lib import draw
+from course_lib.figures import lesson01 as figures
 
 pytestmark = [pytest.mark.lesson00, pytest.mark.lesson01]
 
@@ -29,18 +30,18 @@ def test_window_figure_marks_the_taps_and_the_output(stride, dilation, o):
     x = torch.tensor([3.0, 1, 4, 1, 5, 9, 2, 6], dtype=torch.float64)
     w = torch.tensor([1.0, 0, -1], dtype=torch.float64)
     out = F.conv1d(x.view(1, 1, -1), w.view(1, 1, -1), stride=stride, dilation=dilation).flatten()
-    figure = plots.window_figure(x, w, o, out, stride=stride, dilation=dilation)
+    figure = figures.window_figure(x, w, o, out, stride=stride, dilation=dilation)
     assert isinstance(figure, matplotlib.figure.Figure)
     top, bottom = figure.axes
     assert _red_points(top) == [o * stride + j * dilation for j in range(3)]
     assert _red_points(bottom) == [o]
     assert [t.get_text() for t in top.texts] == ["× w[0] = 1", "× w[1] = 0", "× w[2] = -1"]
     assert top.get_title() and bottom.get_xlabel() == "position along L"
-    assert plots.figure_png(figure).startswith(b"\x89PNG")
+    assert draw.figure_png(figure).startswith(b"\x89PNG")
 
 
 def test_window_figure_custom_title():
-    figure = plots.window_figure([1.0, 2, 3], [1.0, 1], 0, [3.0, 5], title="mine")
+    figure = figures.window_figure([1.0, 2, 3], [1.0, 1], 0, [3.0, 5], title="mine")
     assert figure.axes[0].get_title() == "mine"
 
 
@@ -55,14 +56,14 @@ def test_window_figure_custom_title():
 )
 def test_window_figure_refuses_what_it_cannot_draw(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        plots.window_figure(*args, **kwargs)
+        figures.window_figure(*args, **kwargs)
 
 
 def test_padding_figure_colours_the_padding():
     short = torch.tensor([1.0, 2, 3, 4, 5])
     p = 3
     padded = {mode: F.pad(short.view(1, 1, -1), (p, p), mode=mode) for mode in ("constant", "reflect", "replicate", "circular")}
-    figure = plots.padding_figure(padded, p, title="four modes")
+    figure = figures.padding_figure(padded, p, title="four modes")
     axes = [ax for ax in figure.axes if ax.get_visible()]
     assert [ax.get_title() for ax in axes] == list(padded)
     assert figure.get_suptitle() == "four modes"
@@ -74,11 +75,11 @@ def test_padding_figure_colours_the_padding():
         assert [bar.get_height() for bar in bars] == values.flatten().tolist()
         colours = {matplotlib.colors.to_hex(bar.get_facecolor()) for bar in bars[:p] + bars[-p:]}
         assert colours == {matplotlib.colors.to_hex("C1")}
-    assert plots.figure_png(figure).startswith(b"\x89PNG")
+    assert draw.figure_png(figure).startswith(b"\x89PNG")
 
 
 def test_padding_figure_odd_number_of_panels_hides_the_spare_one():
-    figure = plots.padding_figure({"a": [0, 1, 0], "b": [1, 1, 1], "c": [2, 1, 2]}, 1)
+    figure = figures.padding_figure({"a": [0, 1, 0], "b": [1, 1, 1], "c": [2, 1, 2]}, 1)
     assert [ax.get_visible() for ax in figure.axes] == [True, True, True, False]
 
 
@@ -93,53 +94,11 @@ def test_padding_figure_odd_number_of_panels_hides_the_spare_one():
 )
 def test_padding_figure_refuses_bad_input(padded, p, match):
     with pytest.raises(ValueError, match=match):
-        plots.padding_figure(padded, p)
-
-
-def test_signals_figure_styles_limits_and_layout():
-    t = torch.linspace(0, 1, 100, dtype=torch.float64)
-    clean = torch.sin(2 * torch.pi * t)
-    panels = [
-        {"title": "top", "ylabel": "signal",
-         "lines": {"noisy": (clean + 0.1, "faint"), "wide": (clean, "wide"), "thin": clean, "clean": (clean, "reference")}},
-        {"title": "clipped", "ylabel": "slope", "ylim": (-2, 2), "legend": "upper right",
-         "lines": {"custom": (3 * clean, {"color": "C2", "lw": 3})}},
-    ]
-    figure = plots.signals_figure(t, panels, xlabel="t (s)", title="both")
-    top, bottom = figure.axes
-    assert [line.get_label() for line in top.lines] == ["noisy", "wide", "thin", "clean"]
-    assert [line.get_linewidth() for line in top.lines] == [1, 4, 1.8, 1.5]
-    assert top.lines[3].get_linestyle() == "--"
-    assert bottom.get_ylim() == (-2, 2) and bottom.get_xlabel() == "t (s)" and top.get_title() == "top"
-    assert top.get_ylim()[1] > 1.3  # room made above the data for the one-row legend
-    assert figure.get_suptitle() == "both"
-    assert plots.figure_png(figure).startswith(b"\x89PNG")
-
-
-def test_signals_figure_side_by_side():
-    t = torch.arange(5.0)
-    figure = plots.signals_figure(t, [{"lines": {"a": t}}, {"lines": {"b": -t}}, {"lines": {"c": t * 0}}], ncols=2)
-    assert len(figure.axes) == 4 and [ax.get_visible() for ax in figure.axes] == [True, True, True, False]
-
-
-@pytest.mark.parametrize(
-    "panels, kwargs, match",
-    [
-        ([], {}, "at least one panel"),
-        ([{"title": "no lines"}], {}, "needs 'lines'"),
-        ([{"lines": {"a": [1.0, 2]}, "colour": "red"}], {}, "needs 'lines'"),
-        ([{"lines": {"a": [1.0, 2, 3]}}], {}, "has 3 values but t has 2"),
-        ([{"lines": {"a": ([1.0, 2], "bold")}}], {}, "unknown line style 'bold'"),
-        ([{"lines": {"a": [1.0, 2]}}], {"ncols": 0}, "ncols must be a positive int"),
-    ],
-)
-def test_signals_figure_refuses_bad_panels(panels, kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        plots.signals_figure([0.0, 1.0], panels, **kwargs)
+        figures.padding_figure(padded, p)
 
 
 def test_the_figures_show_themselves_as_png_and_read_like_a_plain_figure():
-    figure = plots.window_figure([1.0, 2, 3], [1.0, 1], 0, [3.0, 5])
-    assert isinstance(figure, plots.ShownFigure) and isinstance(figure, matplotlib.figure.Figure)
+    figure = figures.window_figure([1.0, 2, 3], [1.0, 1], 0, [3.0, 5])
+    assert isinstance(figure, draw.ShownFigure) and isinstance(figure, matplotlib.figure.Figure)
     assert figure._repr_png_().startswith(b"\x89PNG")
     assert repr(figure) == "<Figure size 900x450 with 2 Axes>"

@@ -1,4 +1,4 @@
-"""course_lib.plots.sampling_figure (lesson 08: where the outputs of a 1-D resize sit and what they read).
+"""course_lib.figures.lesson08.sampling_figure (lesson 08: where the outputs of a 1-D resize sit and what they read).
 
 The reads drawn are checked against torch: with x[i] = i, F.interpolate's output is
 the weighted sum of the input indices each output reads.
@@ -8,7 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_lib import plots, upsample
+from course_lib import upsample
+from course_lib.figures import lesson08 as figures
 
 pytestmark = pytest.mark.lesson08
 
@@ -29,7 +30,7 @@ def test_linear_reads_reproduce_torch(align_corners):
     o = torch.arange(n_out, dtype=torch.float64)
     centres = o * (n_in - 1) / (n_out - 1) if align_corners else (o + 0.5) * n_in / n_out - 0.5
     index, weight = upsample.linear_taps(n_in, n_out, align_corners=align_corners, dtype=torch.float64)
-    figure = plots.sampling_figure(n_in, [{"title": "linear", "centres": centres, "index": index, "weight": weight}])
+    figure = figures.sampling_figure(n_in, [{"title": "linear", "centres": centres, "index": index, "weight": weight}])
     ax = figure.axes[0]
     # Every drawn line: weight = (width - 0.5) / 2.5; summing weight * input index per output gives torch's output.
     total = {round(float(c), 6): 0.0 for c in centres}
@@ -49,7 +50,7 @@ def test_nearest_reads_and_weights_not_written():
     n_in, n_out = 3, 7
     centres = (torch.arange(n_out) + 0.5) * n_in / n_out - 0.5
     index = upsample.nearest_indices(n_in, n_out)
-    figure = plots.sampling_figure(n_in, [{"title": "nearest", "centres": centres, "index": index}], title="3 -> 7")
+    figure = figures.sampling_figure(n_in, [{"title": "nearest", "centres": centres, "index": index}], title="3 -> 7")
     ax = figure.axes[0]
     assert [i for _, i, _ in read_lines(ax)] == index.tolist()
     assert [t.get_text() for t in ax.texts if t.get_text()[0].isdigit() and "." in t.get_text()] == []  # no weights
@@ -59,7 +60,7 @@ def test_nearest_reads_and_weights_not_written():
 def test_panels_share_the_position_axis():
     centres = torch.tensor([-0.25, 0.25, 0.75, 1.25])
     panel = {"centres": centres, "index": torch.tensor([0, 0, 1, 1])}
-    figure = plots.sampling_figure(2, [dict(panel, title="a"), dict(panel, title="b", centres=centres * 2 - 0.5)])
+    figure = figures.sampling_figure(2, [dict(panel, title="a"), dict(panel, title="b", centres=centres * 2 - 0.5)])
     first, second = figure.axes
     assert first.get_xlim() == second.get_xlim()
     low, high = first.get_xlim()
@@ -75,11 +76,11 @@ def test_panels_share_the_position_axis():
 ])
 def test_bad_panels_are_refused(panel, message):
     with pytest.raises(ValueError, match=message):
-        plots.sampling_figure(2, [panel])
+        figures.sampling_figure(2, [panel])
 
 
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="in_size must be a positive int"):
-        plots.sampling_figure(0, [{"centres": torch.zeros(1), "index": torch.zeros(1, dtype=torch.long)}])
+        figures.sampling_figure(0, [{"centres": torch.zeros(1), "index": torch.zeros(1, dtype=torch.long)}])
     with pytest.raises(ValueError, match="at least one panel"):
-        plots.sampling_figure(2, [])
+        figures.sampling_figure(2, [])
