@@ -77,7 +77,8 @@ class _ConvNd(nn.Module):
 
     Parameters: ``weight`` of shape ``(out_channels, in_channels / groups, k1, ..., kn)``
     (a transposed layer: ``(in_channels, out_channels / groups, k1, ..., kn)``), ``bias`` of shape
-    ``(out_channels,)`` or ``None``. Input ``(N, C_in, S1, ..., Sn)`` or unbatched ``(C_in, S1, ..., Sn)``.
+    ``(out_channels,)`` or ``None``. Input ``(N, C_in, S1, ..., Sn)`` or unbatched
+    ``(C_in, S1, ..., Sn)``.
 
     >>> Conv3d(2, 4, (1, 3, 3), padding="same", bias=False)
     Conv3d(2, 4, kernel_size=(1, 3, 3), stride=(1, 1, 1), padding=same, bias=False)
@@ -158,10 +159,11 @@ class _ConvNd(nn.Module):
 class _ConvTransposeNd(_ConvNd):
     """What every transposed layer adds: ``output_padding``, ``forward(input, output_size=None)``.
 
-    ``padding`` is an int or ``n``-tuple: ``dilation * (kernel_size - 1) - padding`` zeros are added around
-    the input. ``output_padding`` (int or ``n``-tuple, each below the stride or the dilation) adds elements on
-    one side of the output; ``forward``'s ``output_size`` (the ``n`` spatial sizes, or the whole shape) picks
-    it instead, as torch does. ``padding_mode`` is only ``"zeros"``, as in torch.
+    ``padding`` is an int or ``n``-tuple: ``dilation * (kernel_size - 1) - padding`` zeros are
+    added around the input. ``output_padding`` (int or ``n``-tuple, each below the stride or the
+    dilation) adds elements on one side of the output; ``forward``'s ``output_size`` (the ``n``
+    spatial sizes, or the whole shape) picks it instead, as torch does. ``padding_mode`` is only
+    ``"zeros"``, as in torch.
 
     >>> ConvTranspose1d(2, 2, 3, stride=2)(torch.ones(1, 2, 4), output_size=(10,)).shape
     torch.Size([1, 2, 10])
@@ -238,8 +240,8 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """``torch.nn.Conv2d``'s interface, :func:`course_lib.vectorised.conv2d` inside.
 
-    Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_out, C_in / groups, kH, kW)``. Arguments as in
-    :class:`_ConvNd`. Taught in lesson 09 (capstone).
+    Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_out, C_in / groups, kH, kW)``.
+    Arguments as in :class:`_ConvNd`. Taught in lesson 09 (capstone).
 
     >>> _ = torch.manual_seed(0); ours = Conv2d(4, 6, (3, 5), groups=2)
     >>> _ = torch.manual_seed(0); theirs = torch.nn.Conv2d(4, 6, (3, 5), groups=2)
@@ -276,9 +278,9 @@ class Conv3d(_ConvNd):
 class ConvTranspose1d(_ConvTransposeNd):
     """``torch.nn.ConvTranspose1d``'s interface, :func:`course_lib.vectorised.conv_transpose1d` inside.
 
-    Input ``(N, C_in, L)`` or ``(C_in, L)``; weight ``(C_in, C_out / groups, k)`` (in and out swapped compared
-    with :class:`Conv1d`: it is the weight of the convolution it transposes). Arguments as in
-    :class:`_ConvTransposeNd`. Taught in lesson 09 (capstone).
+    Input ``(N, C_in, L)`` or ``(C_in, L)``; weight ``(C_in, C_out / groups, k)`` (in and out
+    swapped compared with :class:`Conv1d`: it is the weight of the convolution it transposes).
+    Arguments as in :class:`_ConvTransposeNd`. Taught in lesson 09 (capstone).
 
     >>> _ = torch.manual_seed(0); ours = ConvTranspose1d(4, 2, 4, stride=2, padding=1, bias=False)
     >>> _ = torch.manual_seed(0); theirs = torch.nn.ConvTranspose1d(4, 2, 4, stride=2, padding=1, bias=False)
@@ -294,8 +296,9 @@ class ConvTranspose1d(_ConvTransposeNd):
 class ConvTranspose2d(_ConvTransposeNd):
     """``torch.nn.ConvTranspose2d``'s interface, :func:`course_lib.vectorised.conv_transpose2d` inside.
 
-    Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_in, C_out / groups, kH, kW)`` (in and out swapped
-    compared with :class:`Conv2d`). Arguments as in :class:`_ConvTransposeNd`. Taught in lesson 09 (capstone).
+    Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_in, C_out / groups, kH, kW)`` (in
+    and out swapped compared with :class:`Conv2d`). Arguments as in :class:`_ConvTransposeNd`.
+    Taught in lesson 09 (capstone).
 
     >>> _ = torch.manual_seed(0); ours = ConvTranspose2d(8, 4, 4, stride=2, padding=1)
     >>> _ = torch.manual_seed(0); theirs = torch.nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1)

@@ -193,7 +193,8 @@ SHORTCUTS = {
     "F.interpolate": lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
     "F.pixel_shuffle": lambda x: F.pixel_shuffle(x.repeat(1, 2, 1, 1), 2),
     "torch.nn.grad in backward": lambda x: ConvInBackward.apply(x),
-    "F.conv2d without torch functions": lambda x: _without_torch_functions(F.conv2d, x, torch.ones(2, 2, 1, 1, dtype=x.dtype)),
+    "F.conv2d without torch functions": lambda x: _without_torch_functions(F.conv2d, x,
+                                                                           torch.ones_like(x[:, :, :1, :1])),
 }
 
 
