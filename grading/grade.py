@@ -183,11 +183,11 @@ def mend(nb, known: dict[str, str]) -> list[str]:
     return notes
 
 
-PATCHABLE = {"torch", "F", "nn", "functional", "checks", "core", "record", "course_lib", "builtins", "naive",
-             "vectorised", "np", "numpy", "sys", "os", "importlib"}
+PATCHABLE = {"torch", "F", "nn", "functional", "checks", "core", "calls", "cases", "mistakes", "reference", "record",
+             "course_lib", "builtins", "naive", "vectorised", "np", "numpy", "sys", "os", "importlib"}
 GRADER_NAMES = {"setprofile", "settrace", "_disable_torch_function", "DisableTorchFunction",
                 "DisableTorchFunctionSubclass", "TorchFunctionMode", "_pop_mode", "_push_mode", "COURSE_CHECKS_RECORD",
-                "Recording", "Replay", "_exit", "__builtins__"}
+                "Recording", "Replay", "_exit", "__builtins__", "allowing_course_lib", "_COURSE_ALLOWED"}
 
 
 def _dotted(node) -> str:

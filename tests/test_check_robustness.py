@@ -393,3 +393,17 @@ shell.run_cell("1 / 0")
     assert "CheckFailed\x1b[0m: Looks like the extra cell on the wrong side" in failure_part, out
     assert "Traceback" not in failure_part and "core.py" not in failure_part, out
     assert "Traceback" in error_part.split("extra cell on the wrong side", 1)[1], out
+
+
+def test_a_cell_that_reaches_into_the_checks_machinery_is_flagged_for_review():
+    """Whatever module of the checks a cell patches, or the switch that lets the course's own functions through, the
+    grader's report flags it (grading.grade.review_flags)."""
+    import nbformat
+    from grading import grade
+    cells = ["from course_lib.checks import calls\ncalls.invoke = lambda *a, **k: None",
+             "import course_lib.checks.reference as reference\nreference.torch_conv = print",
+             "from course_lib.checks.calls import _COURSE_ALLOWED\n_COURSE_ALLOWED[0] = True",
+             "from course_lib.checks import calls\nwith calls.allowing_course_lib():\n    pass"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    flags = grade.review_flags(nb)
+    assert [any(f.startswith(f"review: cell {i + 1} ") for f in flags) for i in range(len(cells))] == [True] * 4, flags
