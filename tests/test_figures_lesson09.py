@@ -31,7 +31,11 @@ def test_phase_figure_draws_each_map_minus_its_mean_with_block_lines():
                                    {"values": torch.zeros(4, 4), "title": "flat"}], title="t")
     ax = figure.axes[0]
     assert ax.images[0].get_array().tolist() == (checker - 2).tolist()
-    assert ax.images[0].get_clim() == (-1.0, 1.0) == figure.axes[1].images[0].get_clim()   # one shared scale
+    # one shared scale, set by the largest map: the flat one does not widen it
+    assert ax.images[0].get_clim() == (-1.0, 1.0) == figure.axes[1].images[0].get_clim()
+    flat_first = figures.phase_figure([{"values": torch.zeros(4, 4), "title": "flat"},
+                                       {"values": 0.1 * checker, "title": "weak"}])
+    assert flat_first.axes[0].images[0].get_clim() == pytest.approx((-0.1, 0.1))
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("W", "H", "checker")
     assert len(ax.lines) == 2                     # one vertical and one horizontal line between the 2x2 blocks
     own = figures.phase_figure([{"values": checker, "title": "a"}, {"values": 5 * checker, "title": "b"}],
