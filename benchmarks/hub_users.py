@@ -30,10 +30,10 @@ import classroom  # noqa: E402
 from client import Hub  # noqa: E402
 
 
-def memory_of(uid: int) -> tuple[int, int, int]:
-    """(PSS bytes, RSS bytes, processes) of every process of `uid`."""
+def memory_of(uid: int | None = None, pids: list[int] | None = None) -> tuple[int, int, int]:
+    """(PSS bytes, RSS bytes, processes) of every process of `uid` (or of the processes `pids`)."""
     pss = rss = count = 0
-    for pid in classroom.processes_of(uid):
+    for pid in classroom.processes_of(uid) if pids is None else pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
@@ -42,7 +42,7 @@ def memory_of(uid: int) -> tuple[int, int, int]:
                     elif line.startswith("Rss:"):
                         rss += int(line.split()[1]) * 1024
             count += 1
-        except (FileNotFoundError, ProcessLookupError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return pss, rss, count
 
@@ -77,7 +77,9 @@ def main() -> int:
                 _run_in_kernel(hub, user, tokens[user], kernel["id"], code)
         time.sleep(3)
         memory = {u: memory_of(pwd.getpwnam(u).pw_uid) for u in students}
-        hub_pss = memory_of(0)[0]  # everything root runs, for scale only (not only the hub)
+        from grading.sandbox import descendants
+        own = [p for p in [hub.process.pid, *descendants(hub.process.pid)] if os.stat(f"/proc/{p}").st_uid == 0]
+        hub_pss = memory_of(pids=own)[0]  # the hub and its proxy (root's), not the users' servers it started
         times = sorted(spawn.values())
         pss = [m[0] / 2**20 for m in memory.values()]
         rss = [m[1] / 2**20 for m in memory.values()]
@@ -89,7 +91,7 @@ def main() -> int:
         print(f"memory per user (every process of the account): PSS median {statistics.median(pss):.0f} MiB "
               f"(min {min(pss):.0f}, max {max(pss):.0f}), RSS median {statistics.median(rss):.0f} MiB; "
               f"processes per user: {sorted({m[2] for m in memory.values()})}")
-        print(f"all users together: PSS {sum(pss):.0f} MiB (root's processes, hub included: {hub_pss / 2**20:.0f} MiB)")
+        print(f"all users together: PSS {sum(pss):.0f} MiB (the hub and its proxy: {hub_pss / 2**20:.0f} MiB)")
         for user in students:
             hub.stop_server(user)
     finally:
