@@ -52,6 +52,10 @@ def check_conv_input(op: str, input: torch.Tensor, n: int) -> tuple[torch.Tensor
     """Return ``(batched_input, was_unbatched)`` for an ``n``-d convolution.
 
     Accepts ``(N, C, *spatial)`` or the unbatched ``(C, *spatial)`` as torch does.
+
+    >>> batched, unbatched = check_conv_input("conv2d", torch.zeros(3, 8, 8), 2)
+    >>> tuple(batched.shape), unbatched
+    ((1, 3, 8, 8), True)
     """
     utils.check_tensor("input", input)
     if input.dim() == n + 2:
@@ -65,7 +69,15 @@ def check_conv_input(op: str, input: torch.Tensor, n: int) -> tuple[torch.Tensor
 
 
 def check_weight(op: str, weight: torch.Tensor, n: int | None, transposed: bool = False) -> int:
-    """Check the weight's rank and return the number of spatial axes."""
+    """Check the weight's rank and return the number of spatial axes (``n=None``: the weight decides).
+
+    >>> check_weight("convnd", torch.zeros(4, 2, 3, 3, 3), None)
+    3
+    >>> check_weight("conv2d", torch.zeros(4, 2, 3), 2)
+    Traceback (most recent call last):
+        ...
+    ValueError: conv2d: weight must be 4-D (C_out, C_in/groups, kH, kW), got a 3-D tensor of shape (4, 2, 3).
+    """
     utils.check_tensor("weight", weight)
     channels = "(C_in, C_out/groups" if transposed else "(C_out, C_in/groups"
     if n is None:  # N-d: the weight decides
@@ -92,7 +104,13 @@ def check_weight(op: str, weight: torch.Tensor, n: int | None, transposed: bool 
 
 
 def check_same_kind(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
-    """Input, weight and bias must share dtype and device."""
+    """Input, weight and bias must share dtype and device.
+
+    >>> check_same_kind(torch.zeros(1, 2, 5), torch.zeros(3, 2, 3, dtype=torch.float64), None)
+    Traceback (most recent call last):
+        ...
+    TypeError: weight has dtype torch.float64 but input has torch.float32; convert one, e.g. weight.to(input.dtype).
+    """
     for name, t in (("weight", weight), ("bias", bias)):
         if t is None:
             continue
@@ -112,6 +130,13 @@ def check_groups(groups, in_channels: int, out_channels: int, weight_in: int, un
     ``weight_in`` is the weight's per-group input channels (``weight.shape[1]``
     for a convolution). ``unbatched_input`` is given when the input had no batch
     axis, so that a likely missing-axis mistake gets its own hint.
+
+    >>> check_groups(2, in_channels=4, out_channels=6, weight_in=2)
+    2
+    >>> check_groups(3, in_channels=4, out_channels=6, weight_in=2, op="conv2d")
+    Traceback (most recent call last):
+        ...
+    ValueError: conv2d: input channels (4) must be divisible by groups (3); choose groups that divides 4.
     """
     groups = utils.check_int("groups", groups, minimum=1)
     if in_channels % groups:
@@ -138,7 +163,13 @@ def check_groups(groups, in_channels: int, out_channels: int, weight_in: int, un
 
 
 def check_bias(bias, out_channels: int) -> torch.Tensor | None:
-    """``bias`` is ``None`` or a 1-D tensor with one entry per output channel."""
+    """``bias`` is ``None`` or a 1-D tensor with one entry per output channel.
+
+    >>> check_bias(torch.zeros(2, 1), 2)
+    Traceback (most recent call last):
+        ...
+    ValueError: bias must be 1-D with one value per output channel (2,), got shape (2, 1).
+    """
     if bias is None:
         return None
     utils.check_tensor("bias", bias)
@@ -208,6 +239,10 @@ def conv_args(op, input, weight, bias, stride, padding, dilation, groups, paddin
     """Check and normalise the arguments of ``conv1d/2d/3d/nd``.
 
     ``n`` is the number of spatial axes (``None``: taken from ``weight.dim() - 2``).
+
+    >>> a = conv_args("conv2d", torch.zeros(3, 8, 8), torch.zeros(4, 3, 3, 3), None, 2, 1, 1, 1, "zeros", n=2)
+    >>> a.output_size, a.padding, tuple(a.input.shape), a.unbatched
+    ((4, 4), ((1, 1), (1, 1)), (1, 3, 8, 8), True)
     """
     n = check_weight(op, weight, n)
     batched, unbatched = check_conv_input(op, input, n)
@@ -259,7 +294,13 @@ class ConvTransposeArgs(_SlidingArgs):
 
 def check_transpose_groups(op, groups, input: torch.Tensor, weight: torch.Tensor) -> int:
     """Channels of a transposed convolution: input ``C_in == weight.shape[0]``, divisible by
-    ``groups``."""
+    ``groups``.
+
+    >>> check_transpose_groups("conv_transpose2d", 1, torch.zeros(1, 3, 4, 4), torch.zeros(4, 3, 3, 3))
+    Traceback (most recent call last):
+        ...
+    ValueError: conv_transpose2d: input has 3 channels but weight (4, 3, 3, 3) expects 4 (a transposed convolution's weight is (C_in, C_out/groups, k...), so C_in is weight.shape[0]). If you built the weight as (C_out, C_in, k...), use weight.transpose(0, 1).
+    """
     groups = utils.check_int("groups", groups, minimum=1)
     in_channels = weight.shape[0]
     if in_channels % groups:
@@ -280,6 +321,10 @@ def conv_transpose_args(op, input, weight, bias, stride, padding, output_padding
     """Check and normalise the arguments of ``conv_transpose1d/2d/3d/nd``.
 
     ``n`` is the number of spatial axes (``None``: taken from ``weight.dim() - 2``).
+
+    >>> a = conv_transpose_args("conv_transpose1d", torch.zeros(1, 2, 5), torch.zeros(2, 3, 4), None, 2, 1, 1, 1, 1, n=1)
+    >>> a.output_size, a.out_channels   # (5 - 1)*2 - 2*1 + 1*(4 - 1) + output_padding 1 + 1
+    ((11,), 3)
     """
     n = check_weight(op, weight, n, transposed=True)
     batched, unbatched = check_conv_input(op, input, n)

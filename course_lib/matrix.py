@@ -90,6 +90,9 @@ def conv_transpose_by_matrix(input, weight, bias=None, stride=1, padding=0, outp
 
     Same arguments and result as ``course_lib.vectorised.conv_transposend``
     (weight ``(C_in, C_out/groups, k...)``, input ``(N, C_in, S...)`` or unbatched).
+
+    >>> conv_transpose_by_matrix(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)   # stamps at 0 and 2
+    tensor([[[1., 1., 3., 2., 2.]]])
     """
     a = args.conv_transpose_args("conv_transpose_by_matrix", input, weight, bias, stride, padding, output_padding, groups, dilation)
     in_channels, in_size = a.input.shape[1], tuple(a.input.shape[2:])
@@ -111,6 +114,9 @@ def conv_transpose_by_gradient(input, weight, bias=None, stride=1, padding=0, ou
 
     Same arguments and result as ``course_lib.vectorised.conv_transposend``;
     differentiable itself (``create_graph=True``).
+
+    >>> conv_transpose_by_gradient(torch.tensor([[[1., 2.]]]), torch.ones(1, 1, 3), stride=2)
+    tensor([[[1., 1., 3., 2., 2.]]])
     """
     a = args.conv_transpose_args("conv_transpose_by_gradient", input, weight, bias, stride, padding, output_padding, groups, dilation)
     # With output_padding >= stride the convolution of the output size has S' > S positions on

@@ -1,7 +1,8 @@
-"""Separable convolutions: doing a big convolution as two small ones.
+"""Separable convolutions in 2-D: doing a big convolution as two small ones.
 
-Four ways to split a convolution, each with its parameter and
-multiply-accumulate (MAC) counts from ``course_lib.shapes``:
+Two ways to split a 2-D convolution (their parameter and multiply-accumulate
+(MAC) counts are in :mod:`course_lib.shapes`: :func:`~course_lib.shapes.depthwise_separable_counts`,
+:func:`~course_lib.shapes.spatially_separable_counts`):
 
 - **depthwise-separable** (MobileNet, Xception): a *depthwise* convolution
   (one k x k filter per input channel, ``groups = C_in``) mixes space, then a
@@ -11,14 +12,9 @@ multiply-accumulate (MAC) counts from ``course_lib.shapes``:
   ``column ⊗ row`` (rank 1) is a (k x 1) convolution followed by a (1 x k)
   one: ``2k`` instead of ``k^2`` multiplications per output. The SVD tells
   whether a kernel is rank 1, and if not, what the best rank-1 version loses.
-- **(2+1)-D** (R(2+1)D, Tran et al. 2018): a t x d x d video convolution as a
-  (1, d, d) spatial convolution into ``M`` channels, then a (t, 1, 1) temporal
-  one, with ``M`` chosen so that the parameter count matches the full 3-D layer.
-- **channel-separated** (CSN, Tran et al. 2019): a video bottleneck block whose
-  middle k x k x k convolution is depthwise (one filter per channel), with
-  (``"ip"``) or without (``"ir"``) an extra 1 x 1 x 1 convolution before it.
 
-All functions are built on ``course_lib.vectorised``: differentiable, any device.
+The video forms, (2+1)-D and channel-separated (CSN), are in :mod:`course_lib.video`.
+All functions are built on ``course_lib.vectorised``: differentiable, any device. Taught in lesson 06.
 """
 from __future__ import annotations
 
@@ -26,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from course_lib import args, shapes, utils, vectorised
+from course_lib import args, utils, vectorised
 
 # ----------------------------------------------------------------------------
 # Depthwise, pointwise, depthwise-separable
@@ -45,6 +41,10 @@ def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, 
 
     Returns:
         ``(N, C * m, H_out, W_out)``: ``conv2d`` with ``groups = C``.
+
+    >>> x = torch.stack([torch.ones(3, 3), 2 * torch.ones(3, 3)])[None]   # (1, 2, 3, 3): channels of 1s and 2s
+    >>> depthwise_conv2d(x, torch.ones(2, 1, 3, 3)).flatten()              # each channel summed on its own
+    tensor([ 9., 18.])
     """
     channels = args.check_conv_input("depthwise_conv2d", input, 2)[0].shape[1]
     args.check_weight("depthwise_conv2d", weight, 2)
@@ -66,6 +66,10 @@ def pointwise_conv2d(input, weight, bias=None):
 
     Returns:
         ``(N, C_out, H, W)``: at every pixel, ``weight[:, :, 0, 0] @ input[n, :, h, w]``.
+
+    >>> x = torch.tensor([1., 2.]).view(1, 2, 1, 1).expand(1, 2, 2, 2)   # every pixel holds (1, 2)
+    >>> pointwise_conv2d(x, torch.tensor([[1., 1.], [1., -1.]]).view(2, 2, 1, 1))[0, :, 0, 0]
+    tensor([ 3., -1.])
     """
     args.check_weight("pointwise_conv2d", weight, 2)
     if tuple(weight.shape[2:]) != (1, 1):
@@ -91,35 +95,13 @@ def depthwise_separable_conv2d(
 
     Returns:
         ``(N, C_out, H_out, W_out)``.
+
+    >>> x = torch.randn(1, 8, 10, 10)
+    >>> depthwise_separable_conv2d(x, torch.randn(8, 1, 3, 3), torch.randn(16, 8, 1, 1), padding=1).shape
+    torch.Size([1, 16, 10, 10])
     """
     hidden = depthwise_conv2d(input, depthwise_weight, depthwise_bias, stride, padding, dilation, padding_mode)
     return pointwise_conv2d(hidden, pointwise_weight, pointwise_bias)
-
-
-def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_size, multiplier=1, bias=False) -> dict:
-    """Parameters and MACs (one sample) of a full convolution and its depthwise-separable version.
-
-    Args:
-        in_channels, out_channels: of the layer.
-        kernel_size, output_size: ``(kH, kW)`` and ``(H_out, W_out)`` (an int means both axes).
-        multiplier: depthwise filters per input channel.
-        bias: count biases in the parameters.
-
-    Returns:
-        ``{"full": {"params", "macs"}, "depthwise": {...}, "pointwise": {...},
-        "separable": {...}, "ratio": {"params", "macs"}}`` with ratio = separable / full.
-
-    >>> round(depthwise_separable_counts(32, 64, 3, 56)["ratio"]["macs"], 4)  # 1/64 + 1/9
-    0.1267
-    """
-    kernel = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
-    out = utils.as_tuple("output_size", output_size, 2, minimum=1)
-    multiplier = utils.check_int("multiplier", multiplier, minimum=1)
-    hidden = in_channels * multiplier
-    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
-    depthwise = _counts(in_channels, hidden, kernel, out, in_channels, bias)
-    pointwise = _counts(hidden, out_channels, (1, 1), out, 1, bias)
-    return _with_ratio(full, {"depthwise": depthwise, "pointwise": pointwise})
 
 
 # ----------------------------------------------------------------------------
@@ -218,6 +200,12 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
 
     Returns:
         ``(N, C, H_out, W_out)``.
+
+    >>> x = torch.arange(16.).view(1, 1, 4, 4)
+    >>> column, row = torch.tensor([1., 2., 1.]), torch.tensor([-1., 0., 1.])   # the Sobel kernel
+    >>> spatially_separable_conv2d(x, column, row)
+    tensor([[[[8., 8.],
+              [8., 8.]]]])
     """
     channels = args.check_conv_input("spatially_separable_conv2d", input, 2)[0].shape[1]
     column = _per_channel("column", column, channels)  # (C, kH)
@@ -231,295 +219,6 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
         pad_h, pad_w = (along_h, 0), (0, along_w)
     vertical = vectorised.conv2d(input, column[:, None, :, None], None, (stride[0], 1), pad_h, (dilation[0], 1), channels, padding_mode)
     return vectorised.conv2d(vertical, row[:, None, None, :], None, (1, stride[1]), pad_w, (1, dilation[1]), channels, padding_mode)
-
-
-def spatially_separable_counts(kernel_size, input_size, channels=1, stride=1, padding=0, dilation=1) -> dict:
-    """Parameters and MACs (one sample) of a depthwise ``kH x kW`` kernel vs its two 1-D passes.
-
-    Counts what :func:`spatially_separable_conv2d` does with the same arguments:
-    the vertical ``(kH x 1)`` pass runs over the whole input width, producing an
-    ``H_out x W_in`` map (the horizontal pass needs every column of it), and the
-    horizontal ``(1 x kW)`` pass turns that into ``H_out x W_out``. For an N x N
-    input, an m x m kernel, stride 1 and no padding, that is
-    ``(N-m+1)^2 * m^2`` for the full kernel against
-    ``(N-m+1)*N*m + (N-m+1)^2*m = (2N-m+1)(N-m+1)*m`` for the two passes
-    (the often-quoted ``(2N-2)(N-2)m`` is the m = 3 case). Taught in lesson 06.
-
-    Args:
-        kernel_size: ``(kH, kW)`` (an int means both).
-        input_size: ``(H, W)`` of the input (an int means both).
-        channels: number of channels (each has its own kernel: depthwise).
-        stride, padding, dilation: as in :func:`spatially_separable_conv2d`.
-
-    >>> c = spatially_separable_counts(3, 10)   # N = 10, m = 3
-    >>> c["full"]["macs"], c["vertical"]["macs"], c["horizontal"]["macs"], c["separable"]["macs"]
-    (576, 240, 192, 432)
-    """
-    kh, kw = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
-    size = utils.as_tuple("input_size", input_size, 2, minimum=1)
-    channels = utils.check_int("channels", channels, minimum=1)
-    out = shapes.conv_output_size(size, (kh, kw), stride, padding, dilation)
-    full = _counts(channels, channels, (kh, kw), out, channels, False)
-    vertical = _counts(channels, channels, (kh, 1), (out[0], size[1]), channels, False)
-    horizontal = _counts(channels, channels, (1, kw), out, channels, False)
-    return _with_ratio(full, {"vertical": vertical, "horizontal": horizontal})
-
-
-# ----------------------------------------------------------------------------
-# (2+1)-D: a 3-D convolution as spatial then temporal
-# ----------------------------------------------------------------------------
-
-
-def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
-    """Channels between the spatial and the temporal step so that parameters match the full 3-D layer.
-
-    For a ``t x d x d`` kernel (R(2+1)D, Tran et al. 2018):
-    ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in
-    general).
-
-    >>> r2plus1d_mid_channels(64, 64, 3)
-    144
-    """
-    n_in = utils.check_int("in_channels", in_channels, minimum=1)
-    n_out = utils.check_int("out_channels", out_channels, minimum=1)
-    t, kh, kw = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
-    return (t * kh * kw * n_in * n_out) // (kh * kw * n_in + t * n_out)
-
-
-def conv2plus1d(
-    input, spatial_weight, temporal_weight, spatial_bias=None, temporal_bias=None,
-    stride=1, padding=0, dilation=1, activation=None,
-):
-    """A (2+1)-D block: a ``(1, kH, kW)`` spatial convolution, optionally an activation, a
-    ``(kT, 1, 1)`` temporal one.
-
-    Args:
-        input: ``(N, C_in, T, H, W)`` or unbatched ``(C_in, T, H, W)``.
-        spatial_weight: ``(M, C_in, 1, kH, kW)``.
-        temporal_weight: ``(C_out, M, kT, 1, 1)``.
-        spatial_bias: ``(M,)`` or ``None``; temporal_bias: ``(C_out,)`` or ``None``.
-        stride, padding, dilation: int or ``(T, H, W)``: the ``T`` part goes to the temporal
-            step, the ``H, W`` parts to the spatial step.
-        activation: a function applied between the steps (R(2+1)D uses ``torch.relu``), or ``None``.
-
-    Returns:
-        ``(N, C_out, T_out, H_out, W_out)``, the same size as a ``(kT, kH, kW)`` conv3d with these
-        arguments.
-    """
-    args.check_weight("conv2plus1d", spatial_weight, 3)
-    args.check_weight("conv2plus1d", temporal_weight, 3)
-    if spatial_weight.shape[2] != 1:
-        raise ValueError(f"conv2plus1d: spatial_weight must be (M, C_in, 1, kH, kW), got shape {tuple(spatial_weight.shape)}.")
-    if tuple(temporal_weight.shape[3:]) != (1, 1):
-        raise ValueError(f"conv2plus1d: temporal_weight must be (C_out, M, kT, 1, 1), got shape {tuple(temporal_weight.shape)}.")
-    s = utils.as_tuple("stride", stride, 3, minimum=1)  # (T, H, W)
-    p = utils.as_tuple("padding", padding, 3, minimum=0)
-    d = utils.as_tuple("dilation", dilation, 3, minimum=1)
-    hidden = vectorised.conv3d(input, spatial_weight, spatial_bias, (1, s[1], s[2]), (0, p[1], p[2]), (1, d[1], d[2]))
-    if activation is not None:
-        hidden = activation(hidden)
-    return vectorised.conv3d(hidden, temporal_weight, temporal_bias, (s[0], 1, 1), (p[0], 0, 0), (d[0], 1, 1))
-
-
-def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, stride=1, padding=0, mid_channels=None, bias=False) -> dict:
-    """Parameters and MACs (one sample) of a full 3-D convolution and its (2+1)-D factorisation.
-
-    Args:
-        in_channels, out_channels: of the layer.
-        kernel_size: ``(kT, kH, kW)`` (an int: the same on every axis).
-        input_size: ``(T, H, W)`` of the input.
-        stride, padding: int or ``(T, H, W)``.
-        mid_channels: ``M``; default :func:`r2plus1d_mid_channels` (parameters match).
-        bias: count biases in the parameters.
-
-    Returns:
-        ``{"full", "spatial", "temporal", "separable", "ratio"}`` like
-        :func:`depthwise_separable_counts`, plus ``"mid_channels"``.
-    """
-    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
-    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
-    stride = utils.as_tuple("stride", stride, 3, minimum=1)
-    padding = utils.as_tuple("padding", padding, 3, minimum=0)
-    m = r2plus1d_mid_channels(in_channels, out_channels, kernel) if mid_channels is None else utils.check_int("mid_channels", mid_channels, 1)
-    out = shapes.conv_output_size(size, kernel, stride, padding)
-    # The spatial step keeps T; the temporal step keeps the spatial step's H, W.
-    spatial_out = (size[0], out[1], out[2])
-    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
-    spatial = _counts(in_channels, m, (1, kernel[1], kernel[2]), spatial_out, 1, bias)
-    temporal = _counts(m, out_channels, (kernel[0], 1, 1), out, 1, bias)
-    result = _with_ratio(full, {"spatial": spatial, "temporal": temporal})
-    result["mid_channels"] = m
-    return result
-
-
-# ----------------------------------------------------------------------------
-# Channel-separated video convolutions (CSN)
-# ----------------------------------------------------------------------------
-
-CSN_KINDS = ("ip", "ir")
-
-
-def csn_block(
-    input, reduce_weight, depthwise_weight, expand_weight, interaction_weight=None, kind="ip",
-    stride=1, padding=0, dilation=1, activation=None,
-):
-    """A channel-separated bottleneck block (CSN, Tran et al. 2019), without its norms, activations and
-    shortcut.
-
-    Follows the definitions of the interaction-preserved and interaction-reduced bottleneck
-    blocks in "Video Classification with Channel-Separated Convolutional Networks"
-    (Tran, Wang, Torresani, Feiszli, ICCV 2019). The ResNet
-    bottleneck block is ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``, ``1x1x1 (M -> C_out)``;
-    CSN replaces its middle ``kxkxk`` convolution:
-
-    - ``kind="ip"`` (interaction-preserved): by a ``1x1x1`` convolution ``M -> M``
-      (``interaction_weight``), then a ``kxkxk`` depthwise convolution (``M`` groups).
-      Channel interactions are kept (by the extra ``1x1x1``); only the
-      spatio-temporal filtering is separated per channel.
-    - ``kind="ir"`` (interaction-reduced): by the ``kxkxk`` depthwise convolution alone;
-      channels now meet only in the two outer ``1x1x1`` convolutions.
-
-    The paper puts batch norm and ReLU after each convolution and adds the shortcut
-    ``input + block(input)``; here only ``activation`` (if given) runs after every
-    convolution but the last, and no biases are used (ResNets put batch norm after bias-free
-    convolutions). The steps are :func:`course_lib.vectorised.conv3d` calls.
-
-    Args:
-        input: ``(N, C_in, T, H, W)`` or unbatched ``(C_in, T, H, W)``.
-        reduce_weight: ``(M, C_in, 1, 1, 1)``.
-        depthwise_weight: ``(M, 1, kT, kH, kW)``.
-        expand_weight: ``(C_out, M, 1, 1, 1)``.
-        interaction_weight: ``(M, M, 1, 1, 1)`` for ``kind="ip"``; must be ``None`` for ``"ir"``.
-        kind: ``"ip"`` or ``"ir"``.
-        stride, padding, dilation: of the depthwise step (int or ``(T, H, W)``; padding may be
-            ``"same"`` or ``"valid"``), as in ``conv3d``.
-        activation: a function applied after each convolution except the last, or ``None``.
-
-    Returns:
-        ``(N, C_out, T_out, H_out, W_out)`` (unbatched input gives unbatched output).
-
-    >>> x = torch.randn(1, 8, 4, 6, 6)
-    >>> reduce, mix = torch.randn(4, 8, 1, 1, 1), torch.randn(4, 4, 1, 1, 1)
-    >>> depthwise, expand = torch.randn(4, 1, 3, 3, 3), torch.randn(16, 4, 1, 1, 1)
-    >>> csn_block(x, reduce, depthwise, expand, mix, kind="ip", padding=1).shape
-    torch.Size([1, 16, 4, 6, 6])
-    >>> csn_block(x, reduce, depthwise, expand, kind="ir").shape
-    torch.Size([1, 16, 2, 4, 4])
-    """
-    utils.check_choice("kind", kind, CSN_KINDS)
-    in_channels = args.check_conv_input("csn_block", input, 3)[0].shape[1]
-    for name, weight in (("reduce_weight", reduce_weight), ("depthwise_weight", depthwise_weight),
-                         ("expand_weight", expand_weight)):
-        utils.check_tensor(name, weight)
-        if weight.dim() != 5:
-            raise ValueError(f"csn_block: {name} must be 5-D, got shape {tuple(weight.shape)}.")
-    mid = reduce_weight.shape[0]
-    if tuple(reduce_weight.shape) != (mid, in_channels, 1, 1, 1) or mid == 0:
-        raise ValueError(
-            f"csn_block: reduce_weight must be (M, C_in, 1, 1, 1) = (M, {in_channels}, 1, 1, 1) for this input "
-            f"with {in_channels} channels and M >= 1, got shape {tuple(reduce_weight.shape)}."
-        )
-    if depthwise_weight.shape[:2] != (mid, 1) or 0 in depthwise_weight.shape[2:]:
-        raise ValueError(
-            f"csn_block: depthwise_weight must be (M, 1, kT, kH, kW) = ({mid}, 1, kT, kH, kW), one filter per "
-            f"channel of reduce_weight's output, got shape {tuple(depthwise_weight.shape)}."
-        )
-    if expand_weight.shape[1:] != (mid, 1, 1, 1) or expand_weight.shape[0] == 0:
-        raise ValueError(
-            f"csn_block: expand_weight must be (C_out, M, 1, 1, 1) = (C_out, {mid}, 1, 1, 1), "
-            f"got shape {tuple(expand_weight.shape)}."
-        )
-    if kind == "ip":
-        if interaction_weight is None:
-            raise ValueError(
-                "csn_block: kind='ip' (interaction-preserved) needs interaction_weight, the 1x1x1 (M, M, 1, 1, 1) "
-                "convolution before the depthwise one; pass it, or use kind='ir'."
-            )
-        utils.check_tensor("interaction_weight", interaction_weight)
-        if tuple(interaction_weight.shape) != (mid, mid, 1, 1, 1):
-            raise ValueError(
-                f"csn_block: interaction_weight must be (M, M, 1, 1, 1) = ({mid}, {mid}, 1, 1, 1), "
-                f"got shape {tuple(interaction_weight.shape)}."
-            )
-    elif interaction_weight is not None:
-        raise ValueError(
-            "csn_block: kind='ir' (interaction-reduced) has no 1x1x1 interaction convolution; "
-            "drop interaction_weight, or use kind='ip'."
-        )
-
-    def act(t):
-        return t if activation is None else activation(t)
-
-    hidden = act(vectorised.conv3d(input, reduce_weight))
-    if kind == "ip":
-        hidden = act(vectorised.conv3d(hidden, interaction_weight))
-    hidden = act(vectorised.conv3d(hidden, depthwise_weight, None, stride, padding, dilation, groups=mid))
-    return vectorised.conv3d(hidden, expand_weight)
-
-
-def csn_counts(in_channels, mid_channels, out_channels, kernel_size, input_size, kind="ip",
-               stride=1, padding=0, bias=False) -> dict:
-    """Parameters and MACs (one sample) of a CSN block (:func:`csn_block`) and of the bottleneck it
-    replaces.
-
-    ``"full"`` is the ResNet bottleneck block ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``,
-    ``1x1x1 (M -> C_out)``; the parts are the CSN block's convolutions.
-
-    Args:
-        in_channels, mid_channels, out_channels: ``C_in``, ``M``, ``C_out``.
-        kernel_size: ``(kT, kH, kW)`` of the middle convolution (an int: the same on every axis).
-        input_size: ``(T, H, W)`` of the input.
-        kind: ``"ip"`` or ``"ir"`` (see :func:`csn_block`).
-        stride, padding: of the middle (depthwise) convolution: int or ``(T, H, W)``.
-        bias: count biases in the parameters.
-
-    Returns:
-        ``{"full", "reduce", "interaction" (ip only), "depthwise", "expand", "separable", "ratio"}``,
-        each ``{"params", "macs"}`` (``"ratio"``: separable / full), like :func:`conv2plus1d_counts`.
-
-    >>> c = csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ir", padding=1)
-    >>> c["depthwise"]["params"], c["separable"]["params"], c["full"]["params"]
-    (1728, 34496, 143360)
-    >>> csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ip", padding=1)["interaction"]["params"]
-    4096
-    """
-    utils.check_choice("kind", kind, CSN_KINDS)
-    c_in = utils.check_int("in_channels", in_channels, minimum=1)
-    mid = utils.check_int("mid_channels", mid_channels, minimum=1)
-    c_out = utils.check_int("out_channels", out_channels, minimum=1)
-    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
-    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
-    stride = utils.as_tuple("stride", stride, 3, minimum=1)
-    padding = utils.as_tuple("padding", padding, 3, minimum=0)
-    out = shapes.conv_output_size(size, kernel, stride, padding)
-    point = (1, 1, 1)
-    reduce = _counts(c_in, mid, point, size, 1, bias)
-    expand = _counts(mid, c_out, point, out, 1, bias)
-    full = {key: reduce[key] + _counts(mid, mid, kernel, out, 1, bias)[key] + expand[key] for key in ("params", "macs")}
-    parts = {"reduce": reduce}
-    if kind == "ip":
-        parts["interaction"] = _counts(mid, mid, point, size, 1, bias)
-    parts["depthwise"] = _counts(mid, mid, kernel, out, mid, bias)
-    parts["expand"] = expand
-    return _with_ratio(full, parts)
-
-
-# ----------------------------------------------------------------------------
-# Helpers
-# ----------------------------------------------------------------------------
-
-
-def _counts(in_channels, out_channels, kernel, output_size, groups, bias) -> dict:
-    return {
-        "params": shapes.conv_params(in_channels, out_channels, tuple(kernel), groups, bias),
-        "macs": shapes.conv_macs(in_channels, out_channels, tuple(kernel), tuple(output_size), groups),
-    }
-
-
-def _with_ratio(full: dict, parts: dict) -> dict:
-    separable = {key: sum(part[key] for part in parts.values()) for key in ("params", "macs")}
-    ratio = {key: separable[key] / full[key] for key in ("params", "macs")}
-    return {"full": full, **parts, "separable": separable, "ratio": ratio}
 
 
 def _per_channel(name, vector, channels) -> torch.Tensor:

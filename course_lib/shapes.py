@@ -358,3 +358,182 @@ def kernel_placements(size: int, kernel_size: int, stride: int = 1, padding: int
     """
     count = max(0, output_length(size, kernel_size, stride, padding, dilation))
     return [[window_position(j, t, stride, dilation) - padding for t in range(kernel_size)] for j in range(count)]
+
+
+# ----------------------------------------------------------------------------
+# Counts of separable and video blocks (lesson 06): course_lib.separable and course_lib.video
+# ----------------------------------------------------------------------------
+
+CSN_KINDS = ("ip", "ir")
+"""The two channel-separated blocks: interaction-preserved and interaction-reduced (see :mod:`course_lib.video`)."""
+
+
+def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_size, multiplier=1, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a full convolution and its depthwise-separable version.
+
+    Args:
+        in_channels, out_channels: of the layer.
+        kernel_size, output_size: ``(kH, kW)`` and ``(H_out, W_out)`` (an int means both axes).
+        multiplier: depthwise filters per input channel.
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full": {"params", "macs"}, "depthwise": {...}, "pointwise": {...},
+        "separable": {...}, "ratio": {"params", "macs"}}`` with ratio = separable / full.
+
+    >>> round(depthwise_separable_counts(32, 64, 3, 56)["ratio"]["macs"], 4)  # 1/64 + 1/9
+    0.1267
+    """
+    kernel = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    out = utils.as_tuple("output_size", output_size, 2, minimum=1)
+    multiplier = utils.check_int("multiplier", multiplier, minimum=1)
+    hidden = in_channels * multiplier
+    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
+    depthwise = _counts(in_channels, hidden, kernel, out, in_channels, bias)
+    pointwise = _counts(hidden, out_channels, (1, 1), out, 1, bias)
+    return _with_ratio(full, {"depthwise": depthwise, "pointwise": pointwise})
+
+
+def spatially_separable_counts(kernel_size, input_size, channels=1, stride=1, padding=0, dilation=1) -> dict:
+    """Parameters and MACs (one sample) of a depthwise ``kH x kW`` kernel vs its two 1-D passes.
+
+    Counts what :func:`course_lib.separable.spatially_separable_conv2d` does with the same arguments:
+    the vertical ``(kH x 1)`` pass runs over the whole input width, producing an
+    ``H_out x W_in`` map (the horizontal pass needs every column of it), and the
+    horizontal ``(1 x kW)`` pass turns that into ``H_out x W_out``. For an N x N
+    input, an m x m kernel, stride 1 and no padding, that is
+    ``(N-m+1)^2 * m^2`` for the full kernel against
+    ``(N-m+1)*N*m + (N-m+1)^2*m = (2N-m+1)(N-m+1)*m`` for the two passes
+    (the often-quoted ``(2N-2)(N-2)m`` is the m = 3 case). Taught in lesson 06.
+
+    Args:
+        kernel_size: ``(kH, kW)`` (an int means both).
+        input_size: ``(H, W)`` of the input (an int means both).
+        channels: number of channels (each has its own kernel: depthwise).
+        stride, padding, dilation: as in :func:`course_lib.separable.spatially_separable_conv2d`.
+
+    >>> c = spatially_separable_counts(3, 10)   # N = 10, m = 3
+    >>> c["full"]["macs"], c["vertical"]["macs"], c["horizontal"]["macs"], c["separable"]["macs"]
+    (576, 240, 192, 432)
+    """
+    kh, kw = utils.as_tuple("kernel_size", kernel_size, 2, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 2, minimum=1)
+    channels = utils.check_int("channels", channels, minimum=1)
+    out = conv_output_size(size, (kh, kw), stride, padding, dilation)
+    full = _counts(channels, channels, (kh, kw), out, channels, False)
+    vertical = _counts(channels, channels, (kh, 1), (out[0], size[1]), channels, False)
+    horizontal = _counts(channels, channels, (1, kw), out, channels, False)
+    return _with_ratio(full, {"vertical": vertical, "horizontal": horizontal})
+
+
+def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
+    """Channels between the spatial and the temporal step so that parameters match the full 3-D layer.
+
+    For a ``t x d x d`` kernel (R(2+1)D, Tran et al. 2018):
+    ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in
+    general).
+
+    >>> r2plus1d_mid_channels(64, 64, 3)
+    144
+    """
+    n_in = utils.check_int("in_channels", in_channels, minimum=1)
+    n_out = utils.check_int("out_channels", out_channels, minimum=1)
+    t, kh, kw = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    return (t * kh * kw * n_in * n_out) // (kh * kw * n_in + t * n_out)
+
+
+def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, stride=1, padding=0, mid_channels=None, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a full 3-D convolution and its (2+1)-D factorisation.
+
+    Args:
+        in_channels, out_channels: of the layer.
+        kernel_size: ``(kT, kH, kW)`` (an int: the same on every axis).
+        input_size: ``(T, H, W)`` of the input.
+        stride, padding: int or ``(T, H, W)``.
+        mid_channels: ``M``; default :func:`r2plus1d_mid_channels` (parameters match).
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full", "spatial", "temporal", "separable", "ratio"}`` like
+        :func:`depthwise_separable_counts`, plus ``"mid_channels"``.
+
+    Taught in lesson 06 (grouped and separable).
+
+    >>> c = conv2plus1d_counts(64, 64, 3, (8, 56, 56), padding=1)
+    >>> c["mid_channels"], c["full"]["params"], c["separable"]["params"]   # M = 144 keeps the parameters
+    (144, 110592, 110592)
+    """
+    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
+    stride = utils.as_tuple("stride", stride, 3, minimum=1)
+    padding = utils.as_tuple("padding", padding, 3, minimum=0)
+    m = r2plus1d_mid_channels(in_channels, out_channels, kernel) if mid_channels is None else utils.check_int("mid_channels", mid_channels, 1)
+    out = conv_output_size(size, kernel, stride, padding)
+    # The spatial step keeps T; the temporal step keeps the spatial step's H, W.
+    spatial_out = (size[0], out[1], out[2])
+    full = _counts(in_channels, out_channels, kernel, out, 1, bias)
+    spatial = _counts(in_channels, m, (1, kernel[1], kernel[2]), spatial_out, 1, bias)
+    temporal = _counts(m, out_channels, (kernel[0], 1, 1), out, 1, bias)
+    result = _with_ratio(full, {"spatial": spatial, "temporal": temporal})
+    result["mid_channels"] = m
+    return result
+
+
+def csn_counts(in_channels, mid_channels, out_channels, kernel_size, input_size, kind="ip",
+               stride=1, padding=0, bias=False) -> dict:
+    """Parameters and MACs (one sample) of a CSN block (:func:`course_lib.video.csn_block`) and of the bottleneck it
+    replaces.
+
+    ``"full"`` is the ResNet bottleneck block ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``,
+    ``1x1x1 (M -> C_out)``; the parts are the CSN block's convolutions.
+
+    Args:
+        in_channels, mid_channels, out_channels: ``C_in``, ``M``, ``C_out``.
+        kernel_size: ``(kT, kH, kW)`` of the middle convolution (an int: the same on every axis).
+        input_size: ``(T, H, W)`` of the input.
+        kind: ``"ip"`` or ``"ir"`` (see :func:`course_lib.video.csn_block`).
+        stride, padding: of the middle (depthwise) convolution: int or ``(T, H, W)``.
+        bias: count biases in the parameters.
+
+    Returns:
+        ``{"full", "reduce", "interaction" (ip only), "depthwise", "expand", "separable", "ratio"}``,
+        each ``{"params", "macs"}`` (``"ratio"``: separable / full), like :func:`conv2plus1d_counts`.
+
+    >>> c = csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ir", padding=1)
+    >>> c["depthwise"]["params"], c["separable"]["params"], c["full"]["params"]
+    (1728, 34496, 143360)
+    >>> csn_counts(256, 64, 256, 3, (8, 56, 56), kind="ip", padding=1)["interaction"]["params"]
+    4096
+    """
+    utils.check_choice("kind", kind, CSN_KINDS)
+    c_in = utils.check_int("in_channels", in_channels, minimum=1)
+    mid = utils.check_int("mid_channels", mid_channels, minimum=1)
+    c_out = utils.check_int("out_channels", out_channels, minimum=1)
+    kernel = utils.as_tuple("kernel_size", kernel_size, 3, minimum=1)
+    size = utils.as_tuple("input_size", input_size, 3, minimum=1)
+    stride = utils.as_tuple("stride", stride, 3, minimum=1)
+    padding = utils.as_tuple("padding", padding, 3, minimum=0)
+    out = conv_output_size(size, kernel, stride, padding)
+    point = (1, 1, 1)
+    reduce = _counts(c_in, mid, point, size, 1, bias)
+    expand = _counts(mid, c_out, point, out, 1, bias)
+    full = {key: reduce[key] + _counts(mid, mid, kernel, out, 1, bias)[key] + expand[key] for key in ("params", "macs")}
+    parts = {"reduce": reduce}
+    if kind == "ip":
+        parts["interaction"] = _counts(mid, mid, point, size, 1, bias)
+    parts["depthwise"] = _counts(mid, mid, kernel, out, mid, bias)
+    parts["expand"] = expand
+    return _with_ratio(full, parts)
+
+
+def _counts(in_channels, out_channels, kernel, output_size, groups, bias) -> dict:
+    return {
+        "params": conv_params(in_channels, out_channels, tuple(kernel), groups, bias),
+        "macs": conv_macs(in_channels, out_channels, tuple(kernel), tuple(output_size), groups),
+    }
+
+
+def _with_ratio(full: dict, parts: dict) -> dict:
+    separable = {key: sum(part[key] for part in parts.values()) for key in ("params", "macs")}
+    ratio = {key: separable[key] / full[key] for key in ("params", "macs")}
+    return {"full": full, **parts, "separable": separable, "ratio": ratio}

@@ -120,6 +120,28 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
+def agree(ours, reference, tol=1e-12, name=None):
+    """True when two tensors have the same shape and differ by less than ``tol`` everywhere.
+
+    The lessons' one-word verdict on "does our function give torch's result?".
+    With ``name``, it prints one line instead, ``name`` padded to 52 characters
+    and then ``max |diff| < tol: True`` (or ``False``), and returns ``None``
+    (lesson 07 lines up its four views of the transposed convolution this way).
+
+    >>> agree(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 1e-15], dtype=torch.float64))
+    True
+    >>> agree(torch.zeros(2), torch.zeros(3))   # not the same shape
+    False
+    >>> agree(torch.ones(2), torch.ones(2) + 1e-3, tol=1e-2, name="nearly ones")
+    nearly ones                                          max |diff| < 0.01: True
+    """
+    same = ours.shape == reference.shape and (ours - reference).abs().max().item() < tol
+    if name is None:
+        return same
+    print(f"{name:<52} max |diff| < {tol:g}: {same}")
+    return None
+
+
 # ----------------------------------------------------------------------------
 # Tensors as JSON (a widget's spec, course_lib.offline).
 # ----------------------------------------------------------------------------

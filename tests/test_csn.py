@@ -1,10 +1,10 @@
-"""Tests of the channel-separated (CSN) block and its counts (course_lib.separable, lesson 06)."""
+"""Tests of the channel-separated (CSN) block and its counts (course_lib.video and course_lib.shapes, lesson 06)."""
 import pytest
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from course_lib import separable
+from course_lib import shapes, video
 
 pytestmark = pytest.mark.lesson06
 
@@ -35,7 +35,7 @@ def test_matches_torch_layers(kind, stride, padding, dilation):
     block = torch_block(6, 4, 10, (3, 3, 3), kind, stride, padding, dilation)
     x = torch.randn(2, 6, 5, 9, 9, dtype=torch.float64, requires_grad=True)
     expected = block(x)
-    ours = separable.csn_block(x, **weights_of(block, kind), kind=kind, stride=stride, padding=padding, dilation=dilation)
+    ours = video.csn_block(x, **weights_of(block, kind), kind=kind, stride=stride, padding=padding, dilation=dilation)
     torch.testing.assert_close(ours, expected)
     grad = torch.randn_like(expected)
     inputs = [x] + [layer.weight for layer in block]
@@ -50,7 +50,7 @@ def test_activation_and_unbatched():
     h = torch.relu(block[0](x[None]))
     h = torch.relu(block[1](h))
     expected = block[3](torch.relu(block[2](h)))[0]
-    ours = separable.csn_block(x, **w, kind="ip", padding=(1, 0, 1), activation=torch.relu)
+    ours = video.csn_block(x, **w, kind="ip", padding=(1, 0, 1), activation=torch.relu)
     torch.testing.assert_close(ours, expected)
 
 
@@ -60,7 +60,7 @@ def test_activation_and_unbatched():
     (6, 4, 10, (3, 1, 3), (5, 9, 7), (1, 2, 1), 0),
 ])
 def test_counts_match_torch(kind, c_in, mid, c_out, kernel, size, stride, padding):
-    counts = separable.csn_counts(c_in, mid, c_out, kernel, size, kind, stride, padding)
+    counts = shapes.csn_counts(c_in, mid, c_out, kernel, size, kind, stride, padding)
     block = torch_block(c_in, mid, c_out, kernel, kind, stride, padding).to("meta")
     assert counts["separable"]["params"] == sum(p.numel() for p in block.parameters())
     with FlopCounterMode(display=False) as flops:
@@ -77,8 +77,8 @@ def test_counts_match_torch(kind, c_in, mid, c_out, kernel, size, stride, paddin
 
 
 def test_counts_bias():
-    with_bias = separable.csn_counts(8, 4, 8, 3, (4, 6, 6), "ip", bias=True)["separable"]["params"]
-    without = separable.csn_counts(8, 4, 8, 3, (4, 6, 6), "ip")["separable"]["params"]
+    with_bias = shapes.csn_counts(8, 4, 8, 3, (4, 6, 6), "ip", bias=True)["separable"]["params"]
+    without = shapes.csn_counts(8, 4, 8, 3, (4, 6, 6), "ip")["separable"]["params"]
     assert with_bias - without == 4 + 4 + 4 + 8
 
 
@@ -86,26 +86,26 @@ def test_errors():
     x = torch.randn(1, 6, 4, 5, 5)
     r, i, d, e = torch.randn(4, 6, 1, 1, 1), torch.randn(4, 4, 1, 1, 1), torch.randn(4, 1, 3, 3, 3), torch.randn(8, 4, 1, 1, 1)
     with pytest.raises(ValueError, match="kind must be one of 'ip', 'ir'"):
-        separable.csn_block(x, r, d, e, i, kind="full")
+        video.csn_block(x, r, d, e, i, kind="full")
     with pytest.raises(ValueError, match="needs interaction_weight"):
-        separable.csn_block(x, r, d, e, kind="ip")
+        video.csn_block(x, r, d, e, kind="ip")
     with pytest.raises(ValueError, match="drop interaction_weight"):
-        separable.csn_block(x, r, d, e, i, kind="ir")
+        video.csn_block(x, r, d, e, i, kind="ir")
     with pytest.raises(ValueError, match=r"reduce_weight must be \(M, C_in, 1, 1, 1\) = \(M, 6"):
-        separable.csn_block(x, torch.randn(4, 5, 1, 1, 1), d, e, i)
+        video.csn_block(x, torch.randn(4, 5, 1, 1, 1), d, e, i)
     with pytest.raises(ValueError, match="depthwise_weight must be"):
-        separable.csn_block(x, r, torch.randn(4, 4, 3, 3, 3), e, i)
+        video.csn_block(x, r, torch.randn(4, 4, 3, 3, 3), e, i)
     with pytest.raises(ValueError, match="expand_weight must be"):
-        separable.csn_block(x, r, d, torch.randn(8, 3, 1, 1, 1), i)
+        video.csn_block(x, r, d, torch.randn(8, 3, 1, 1, 1), i)
     with pytest.raises(ValueError, match="interaction_weight must be"):
-        separable.csn_block(x, r, d, e, torch.randn(4, 4, 3, 3, 3))
+        video.csn_block(x, r, d, e, torch.randn(4, 4, 3, 3, 3))
     with pytest.raises(ValueError, match="input must be 5-D"):
-        separable.csn_block(torch.randn(6, 5, 5), r, d, e, i)
+        video.csn_block(torch.randn(6, 5, 5), r, d, e, i)
     with pytest.raises(TypeError):
-        separable.csn_block(x, r.numpy(), d, e, i)
+        video.csn_block(x, r.numpy(), d, e, i)
     with pytest.raises(ValueError, match="kind must be one of"):
-        separable.csn_counts(8, 4, 8, 3, (4, 6, 6), "xy")
+        shapes.csn_counts(8, 4, 8, 3, (4, 6, 6), "xy")
     with pytest.raises(ValueError, match="mid_channels"):
-        separable.csn_counts(8, 0, 8, 3, (4, 6, 6))
+        shapes.csn_counts(8, 0, 8, 3, (4, 6, 6))
     with pytest.raises(ValueError, match="kernel larger than the padded input"):
-        separable.csn_counts(8, 4, 8, 3, (2, 6, 6))
+        shapes.csn_counts(8, 4, 8, 3, (2, 6, 6))

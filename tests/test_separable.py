@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 from conftest import ATOL
-from course_lib import separable
+from course_lib import separable, shapes, video
 
 pytestmark = pytest.mark.lesson06
 
@@ -109,7 +109,7 @@ def macs_by_torch(fn, *tensors):
 
 @pytest.mark.parametrize("c_in, c_out, k, size, m", [(32, 64, 3, 14, 1), (8, 16, (3, 5), (9, 7), 2), (3, 3, 1, 4, 1)])
 def test_depthwise_separable_counts_match_torch_layers(c_in, c_out, k, size, m):
-    counts = separable.depthwise_separable_counts(c_in, c_out, k, size, multiplier=m, bias=True)
+    counts = shapes.depthwise_separable_counts(c_in, c_out, k, size, multiplier=m, bias=True)
     full = torch.nn.Conv2d(c_in, c_out, k)
     dw, pw = torch.nn.Conv2d(c_in, c_in * m, k, groups=c_in), torch.nn.Conv2d(c_in * m, c_out, 1)
     assert counts["full"]["params"] == sum(p.numel() for p in full.parameters())
@@ -139,7 +139,7 @@ def multiplications_of_a_run(function):
 def test_spatially_separable_counts_are_what_a_run_multiplies(c, kernel, size, stride, padding, dilation):
     """Count the multiplications of torch's own depthwise convolutions doing the same two passes and the full kernel."""
     x = torch.zeros(1, c, *size)
-    counts = separable.spatially_separable_counts(kernel, size, channels=c, stride=stride, padding=padding, dilation=dilation)
+    counts = shapes.spatially_separable_counts(kernel, size, channels=c, stride=stride, padding=padding, dilation=dilation)
     s, d = (stride, stride) if isinstance(stride, int) else stride, (dilation, dilation) if isinstance(dilation, int) else dilation
     p = padding if isinstance(padding, str) else ((padding, padding) if isinstance(padding, int) else padding)
     full = multiplications_of_a_run(lambda: F.conv2d(x, torch.zeros(c, 1, *kernel), None, s, p, d, groups=c))
@@ -154,20 +154,25 @@ def test_spatially_separable_counts_are_what_a_run_multiplies(c, kernel, size, s
 
 
 @given(n=st.integers(7, 40), m=st.integers(1, 7))
-def test_spatially_separable_counts_general_formula(n, m):
-    """(N-m+1)^2 m^2 against (2N-m+1)(N-m+1) m; the copied (N-2)^2 m^2 vs (2N-2)(N-2) m is the m = 3 case."""
-    counts = separable.spatially_separable_counts(m, n)
-    assert counts["full"]["macs"] == (n - m + 1) ** 2 * m**2
-    assert counts["separable"]["macs"] == (2 * n - m + 1) * (n - m + 1) * m
+@settings(deadline=None)
+def test_spatially_separable_counts_for_any_square_size(n, m):
+    """N x N input, m x m kernel: the counts are what torch's FLOP counter sees in the full kernel and the two
+    passes (shapes only, on the meta device); the often-copied (2N-2)(N-2)m is the m = 3 case of the two passes."""
+    counts = shapes.spatially_separable_counts(m, n)
+    x = torch.empty(1, 1, n, n, device="meta")
+    assert counts["full"]["macs"] == multiplications_of_a_run(lambda: F.conv2d(x, torch.empty(1, 1, m, m, device="meta")))
+    vertical = F.conv2d(x, torch.empty(1, 1, m, 1, device="meta"))
+    two_passes = multiplications_of_a_run(lambda: F.conv2d(F.conv2d(x, torch.empty(1, 1, m, 1, device="meta")),
+                                                           torch.empty(1, 1, 1, m, device="meta")))
+    assert counts["separable"]["macs"] == two_passes and vertical.shape[-2:] == (n - m + 1, n)
     if m == 3:
-        assert counts["separable"]["macs"] == (2 * n - 2) * (n - 2) * m
+        assert two_passes == (2 * n - 2) * (n - 2) * m
 
 
 @pytest.mark.parametrize("n_in, n_out, k", [(64, 64, 3), (3, 64, (3, 7, 7)), (128, 256, 3), (16, 8, (5, 3, 3))])
 def test_r2plus1d_mid_channels_match_parameters(n_in, n_out, k):
     t, kh, kw = (k, k, k) if isinstance(k, int) else k
-    m = separable.r2plus1d_mid_channels(n_in, n_out, k)
-    assert m == (t * kh * kw * n_in * n_out) // (kh * kw * n_in + t * n_out)
+    m = shapes.r2plus1d_mid_channels(n_in, n_out, k)
     full = sum(p.numel() for p in torch.nn.Conv3d(n_in, n_out, (t, kh, kw), bias=False).parameters())
     split = lambda mid: mid * n_in * kh * kw + n_out * mid * t  # noqa: E731
     assert split(m) <= full < split(m + 1)  # the largest M that does not exceed the full layer
@@ -175,23 +180,24 @@ def test_r2plus1d_mid_channels_match_parameters(n_in, n_out, k):
 
 def test_conv2plus1d_matches_two_torch_conv3d_and_counts():
     x = randn(2, 3, 5, 7, 8)
-    m = separable.r2plus1d_mid_channels(3, 4, 3)
+    m = shapes.r2plus1d_mid_channels(3, 4, 3)
     sw, tw, sb, tb = randn(m, 3, 1, 3, 3, seed=1), randn(4, m, 3, 1, 1, seed=2), randn(m, seed=3), randn(4, seed=4)
     hidden = F.conv3d(x, sw, sb, stride=(1, 2, 1), padding=(0, 1, 1))
     expected = F.conv3d(torch.relu(hidden), tw, tb, stride=(2, 1, 1), padding=(1, 0, 0))
-    got = separable.conv2plus1d(x, sw, tw, sb, tb, stride=(2, 2, 1), padding=1, activation=torch.relu)
+    got = video.conv2plus1d(x, sw, tw, sb, tb, stride=(2, 2, 1), padding=1, activation=torch.relu)
     torch.testing.assert_close(got, expected, atol=ATOL, rtol=0)
     assert got.shape == F.conv3d(x, randn(4, 3, 3, 3, 3), stride=(2, 2, 1), padding=1).shape
-    counts = separable.conv2plus1d_counts(3, 4, 3, (5, 7, 8), stride=(2, 2, 1), padding=1)
+    counts = shapes.conv2plus1d_counts(3, 4, 3, (5, 7, 8), stride=(2, 2, 1), padding=1)
     assert counts["mid_channels"] == m
     x32, sw32, tw32 = x[:1].float(), sw.float(), tw.float()  # counts are per sample
-    assert counts["separable"]["macs"] == macs_by_torch(lambda t: separable.conv2plus1d(t, sw32, tw32, stride=(2, 2, 1), padding=1), x32)
+    assert counts["separable"]["macs"] == macs_by_torch(lambda t: video.conv2plus1d(t, sw32, tw32, stride=(2, 2, 1), padding=1), x32)
     assert counts["full"]["macs"] == macs_by_torch(lambda t: F.conv3d(t, torch.zeros(4, 3, 3, 3, 3), stride=(2, 2, 1), padding=1), x32)
     assert counts["separable"]["params"] == sw.numel() + tw.numel()
 
 
-def test_docstring_examples():
-    assert doctest.testmod(separable).failed == 0
+@pytest.mark.parametrize("module", [separable, video])
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0
 
 
 @pytest.mark.parametrize(
@@ -208,12 +214,12 @@ def test_docstring_examples():
         (separable.factorise_kernel, (torch.zeros(3, 3, 3),), {}, ValueError, r"kernel must be a non-empty 2-D \(kH, kW\) tensor.*weight\[0, 0\]"),
         (separable.factorise_kernel, (torch.zeros(3, 3, dtype=torch.long),), {}, TypeError, r"floating-point"),
         (separable.factorise_kernel, ([[1.0]],), {}, TypeError, r"kernel must be a torch\.Tensor"),
-        (separable.r2plus1d_mid_channels, (0, 4, 3), {}, ValueError, r"in_channels must be >= 1"),
-        (separable.r2plus1d_mid_channels, (4, 4, (3, 3)), {}, ValueError, r"kernel_size needs one value per spatial axis \(3 here\)"),
-        (separable.conv2plus1d, (torch.zeros(1, 2, 3, 5, 5), torch.zeros(4, 2, 3, 3, 3), torch.zeros(2, 4, 3, 1, 1)), {}, ValueError, r"spatial_weight must be \(M, C_in, 1, kH, kW\)"),
-        (separable.conv2plus1d, (torch.zeros(1, 2, 3, 5, 5), torch.zeros(4, 2, 1, 3, 3), torch.zeros(2, 4, 3, 3, 1)), {}, ValueError, r"temporal_weight must be \(C_out, M, kT, 1, 1\)"),
-        (separable.depthwise_separable_counts, (4, 4, 3, 0), {}, ValueError, r"output_size must be positive"),
-        (separable.conv2plus1d_counts, (4, 4, 3, (2, 5, 5)), {}, ValueError, r"kernel larger than the padded input"),
+        (shapes.r2plus1d_mid_channels, (0, 4, 3), {}, ValueError, r"in_channels must be >= 1"),
+        (shapes.r2plus1d_mid_channels, (4, 4, (3, 3)), {}, ValueError, r"kernel_size needs one value per spatial axis \(3 here\)"),
+        (video.conv2plus1d, (torch.zeros(1, 2, 3, 5, 5), torch.zeros(4, 2, 3, 3, 3), torch.zeros(2, 4, 3, 1, 1)), {}, ValueError, r"spatial_weight must be \(M, C_in, 1, kH, kW\)"),
+        (video.conv2plus1d, (torch.zeros(1, 2, 3, 5, 5), torch.zeros(4, 2, 1, 3, 3), torch.zeros(2, 4, 3, 3, 1)), {}, ValueError, r"temporal_weight must be \(C_out, M, kT, 1, 1\)"),
+        (shapes.depthwise_separable_counts, (4, 4, 3, 0), {}, ValueError, r"output_size must be positive"),
+        (shapes.conv2plus1d_counts, (4, 4, 3, (2, 5, 5)), {}, ValueError, r"kernel larger than the padded input"),
     ],
 )
 def test_bad_input(fn, args, kwargs, error, message):
