@@ -1,7 +1,8 @@
-"""course_lib.figures.lesson02.window_sums_figure (lesson 02's stride/padding/dilation figure).
+"""course_lib.figures.lesson02: window_sums_figure (lesson 02's stride/padding/dilation figure) and
+dilation_footprint_figure (dilation's blind spots).
 
 References are torch's: F.conv2d for the sums, autograd for which input cells each
-output cell reads, so the test does not repeat the function's own index arithmetic.
+output cell reads (and along how many paths), so the tests do not repeat the functions' own index arithmetic.
 """
 import matplotlib
 import numpy as np
@@ -97,3 +98,66 @@ def test_padding_cells_are_hatched():
 def test_bad_arguments_are_refused_with_a_message(x, w, kwargs, match):
     with pytest.raises(ValueError, match=match):
         figures.window_sums_figure(x, w, **kwargs)
+
+
+# --- dilation_footprint_figure: dilation's blind spots and hybrid dilated convolution ---------------------------------
+
+def autograd_paths(rates, k, size):
+    """Paths from each input pixel to the central output cell of stacked k x k all-ones dilated convolutions,
+    found by autograd (torch's F.conv2d), cropped to size x size around the centre."""
+    big = size + 2 * (k - 1) * sum(rates) + 1
+    x = torch.zeros(1, 1, big, big, dtype=torch.float64, requires_grad=True)
+    y = x
+    for d in rates:
+        y = F.conv2d(y, torch.ones(1, 1, k, k, dtype=torch.float64), padding=d * (k // 2), dilation=d)
+    y[0, 0, big // 2, big // 2].backward()
+    lo = big // 2 - size // 2
+    return x.grad[0, 0, lo:lo + size, lo:lo + size]
+
+
+@pytest.mark.parametrize("rate_sets, k", [
+    ([(2, 2, 2), (1, 2, 3)], 3),   # the lesson's pair: same 13x13 field, holes vs full cover
+    ([(1,), (1, 2)], 3),           # different depths: padded to the widest field (7)
+    ([(3, 5)], 3),                 # no common factor, yet holes
+    ([(2, 1)], 5),                 # a 5x5 kernel
+])
+def test_dilation_footprints_are_autograds_path_counts(rate_sets, k):
+    figure, footprints = figures.dilation_footprint_figure(rate_sets, kernel_size=k)
+    size = max(1 + (k - 1) * sum(r) for r in rate_sets)
+    assert len(footprints) == len(rate_sets)
+    for rates, paths in zip(rate_sets, footprints):
+        assert tuple(paths.shape) == (size, size)
+        torch.testing.assert_close(paths.double(), autograd_paths(rates, k, size), rtol=0, atol=0)
+
+
+def test_dilation_footprint_figure_draws_the_counts_with_holes_blank():
+    figure, footprints = figures.dilation_footprint_figure([(2, 2, 2), (1, 2, 3)])
+    panels = [ax for ax in figure.axes if ax.images]
+    assert len(panels) == 2
+    for ax, rates, paths in zip(panels, [(2, 2, 2), (1, 2, 3)], footprints):
+        drawn = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+        expected = autograd_paths(rates, 3, 13).numpy()
+        assert np.array_equal(np.isnan(drawn), expected == 0)           # holes are blank
+        assert np.array_equal(drawn[expected != 0], expected[expected != 0])
+        reached = int((expected != 0).sum())
+        assert f"{reached} of 169" in ax.get_title() and str(rates) in ax.get_title()
+        assert ax.get_xlabel() == "W (column offset)" and ax.get_ylabel() == "H (row offset)"
+        centres = [p for p in ax.patches if p.get_gid() == "highlight"]
+        assert [(p.get_x() + 0.5, p.get_y() + 0.5) for p in centres] == [(0.0, 0.0)]  # the output cell
+    assert [int((f > 0).sum()) for f in footprints] == [49, 169]
+    assert "dilated" in figure.get_suptitle()
+
+
+@pytest.mark.parametrize("rate_sets, kernel_size, error, words", [
+    ([(0, 2)], 3, ValueError, "rate_sets[0] must be a non-empty tuple of positive int rates"),
+    ([()], 3, ValueError, "rate_sets[0] must be a non-empty tuple"),
+    ([(1, 2.0)], 3, ValueError, "got (1, 2.0)"),
+    ([], 3, ValueError, "rate_sets is empty"),
+    (3, 3, TypeError, "rate_sets must be a sequence of tuples"),
+    ([(1, 2)], 4, ValueError, "kernel_size must be odd"),
+    ([(1, 2)], 0, ValueError, "kernel_size"),
+])
+def test_dilation_footprint_figure_bad_arguments(rate_sets, kernel_size, error, words):
+    with pytest.raises(error) as caught:
+        figures.dilation_footprint_figure(rate_sets, kernel_size=kernel_size)
+    assert words in str(caught.value)
