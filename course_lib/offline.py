@@ -44,7 +44,7 @@ import math
 
 import torch
 
-from course_lib import plots, utils, widgets
+from course_lib import draw, utils, widgets
 
 MAX_FRAMES = 64
 """Most pictures drawn for every combination of a widget's sliders; beyond it each slider moves on its own."""
@@ -65,7 +65,7 @@ class Control:
 @dataclasses.dataclass
 class Picture:
     """One setting's picture: PNG bytes (twice the pixel density), its CSS size, the widget's text, a
-    description and the smallest text in the picture in CSS pixels (``plots.text_px``)."""
+    description and the smallest text in the picture in CSS pixels (``draw.text_px``)."""
 
     png: bytes
     width: int
@@ -163,7 +163,7 @@ def _sliders(widget) -> tuple[list, list[str]]:
 
 def _picture(widget) -> Picture:
     return Picture(png=widget.png, width=widget.css_size[0], height=widget.css_size[1], text=widget._text,
-                   alt=widget.summary(), text_px=plots.text_px(widget.figure))
+                   alt=widget.summary(), text_px=draw.text_px(widget.figure))
 
 
 def _thin(values: list[int], stored: int, most: int) -> list[int]:

@@ -20,13 +20,13 @@ deck's cells before nbconvert sees them, following the conventions of ``docs/dec
 - a widget becomes a player that moves without a kernel (``course_lib.offline``: its pictures for its slider
   settings, drawn here from the spec its display data stores, cached in ``build/slides-cache/``), or, when the
   notebook stores no spec, its still picture with the note that it is one (never a dead control);
-- a picture whose metadata gives its smallest text (``text_px``, as ``course_lib.plots.show`` stores it) is shown
+- a picture whose metadata gives its smallest text (``text_px``, as ``course_lib.draw.show`` stores it) is shown
   wide enough for that text to be ``PLOT_PX`` pixels on a 1280x720 slide, as far as the slide is wide.
 
 nbconvert's own template (``reveal``) is used through ``slides/templates/course_reveal``, which replaces what
 cannot be configured: a fixed 1280x720 slide with the deck's text sizes, no mermaid (loaded from a CDN
 unconditionally, used by no lesson), no widget manager, and the pictures' alternative text. That text comes from
-the output's metadata (``{"image/png": {"alt": ...}}``, which ``course_lib.plots`` stores: the figure's title); for a
+the output's metadata (``{"image/png": {"alt": ...}}``, which ``course_lib.draw`` stores: the figure's title); for a
 pyplot figure shown with ``plt.show()`` it is the title its cell's code gives (``suptitle``, ``title=``,
 ``set_title``).
 
@@ -375,7 +375,8 @@ def _widget_output(output, cache: Path | None, name: str, index: int):
 def widget_fragment(spec: dict, cache: Path | None = CACHE) -> str:
     """The player fragment for a widget spec, drawn by ``course_lib.offline`` (a few seconds per widget), or read
     from ``cache``: keyed by the spec and the source of the drawing code, so a change to either draws it again."""
-    sources = b"".join(Path(m.__file__).read_bytes() for m in (offline, widgets, offline.plots))
+    drawing = [offline.__file__, offline.draw.__file__, *sorted(Path(widgets.__file__).parent.glob("*.py"))]
+    sources = b"".join(Path(path).read_bytes() for path in drawing)
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode() + sources
                          + f"{PLOT_PX} {CONTENT_WIDTH} {WIDGET_HEIGHT} {CODE_CHARS}".encode()).hexdigest()[:32]
     cached = cache / f"{key}.html" if cache else None

@@ -4,12 +4,14 @@ import html
 import itertools
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from conftest import ATOL
-from course_lib import plots, widgets
+from course_lib import draw, widgets
+from course_lib.widgets import scatter
 
 pytestmark = pytest.mark.lesson07
 
@@ -116,7 +118,7 @@ def test_display_bundle_png_and_fallback_like_the_other_widgets():
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == s.widget.model_id
     assert base64.b64decode(bundle["image/png"]) == s.png and s.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert metadata == {"image/png": {"width": s.css_size[0]}}
-    px_width, px_height = plots.png_size(s.png)
+    px_width, px_height = draw.png_size(s.png)
     assert abs(2 * s.css_size[0] - px_width) <= 1 and abs(2 * s.css_size[1] - px_height) <= 1
     page = bundle["text/html"]
     note = s.controls_note()
@@ -136,4 +138,24 @@ def test_display_bundle_png_and_fallback_like_the_other_widgets():
 def test_fits_a_laptop_screen(make):
     s = make()
     assert s.estimated_height() <= widgets.HEIGHT_BUDGET
-    assert s.css_size[0] <= (plots.MAX_WIDTH + 0.5) * plots.DPI
+    assert s.css_size[0] <= (draw.MAX_WIDTH + 0.5) * draw.DPI
+
+
+def test_draw_scatter_stepper_2d_outlines_the_element_and_the_stamp():
+    x = np.arange(4.0).reshape(2, 2)
+    canvas = np.zeros((4, 4))
+    stamp = [((a, b), (2 + a, 2 + b)) for a in range(2) for b in range(2)]
+    figure = scatter.draw_scatter_stepper(x, np.ones((2, 2)), canvas, (1, 1), stamp, kept=np.ones((4, 4), bool),
+                                          first_index=(0, 0), title="t")
+    axes = figure.axes
+    assert [ax.get_title() for ax in axes] == ["input x", "kernel w", "output so far"]
+    assert len([p for p in axes[0].patches if p.get_gid() == "highlight"]) == 1
+    assert len([p for p in axes[2].patches if p.get_gid() == "highlight"]) == 4
+    assert figure.get_suptitle() == "t"
+    assert all(ax.get_xlabel() for ax in axes)
+    assert plt.get_fignums() == []
+
+
+def test_draw_scatter_stepper_checks_ranks():
+    with pytest.raises(ValueError, match="same rank"):
+        scatter.draw_scatter_stepper(np.zeros(3), np.zeros((2, 2)), np.zeros(4), (0,), [])

@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ATOL
-from course_lib import naive, plots, widgets
+from course_lib import draw, naive, shapes, utils, widgets
+from course_lib.widgets import explorer, slicer, stepper
 
 pytestmark = [pytest.mark.lesson01, pytest.mark.lesson02, pytest.mark.lesson03, pytest.mark.lesson04]
 
@@ -339,7 +340,7 @@ def test_stepper_random_cases_agree_with_torch(case):
         (torch.zeros(5, 5), torch.zeros(1, 1, 3, 3), {}, ValueError, r"got a 4-D tensor .* pick one kernel, e\.g\. weight\[0, 0\]"),
         (torch.zeros(3, 5, 5), torch.zeros(3, 3), {}, ValueError, r"\(3-D: \(kD, kH, kW\)\), got a 2-D .* \(C, H, W\) image, pick one channel: input\[0\]"),
         (torch.zeros(4), torch.zeros(6), {}, ValueError, r"kernel larger than the padded input"),
-        (torch.zeros(4), torch.zeros(3), {"dilation": 2}, ValueError, r"kernel spans 5 .* padded input has 4"),
+        (torch.zeros(4), torch.zeros(3), {"dilation": 2}, ValueError, r"kernel spans 5.*padded input has 4"),
         (torch.zeros(4), torch.zeros(3), {"stride": 0}, ValueError, r"stride must be positive"),
         (torch.zeros(4), torch.zeros(3), {"padding": -1}, ValueError, r"padding must be >= 0"),
         (torch.zeros(4), torch.zeros(3), {"padding": "full"}, ValueError, r"padding must be one of 'valid', 'same'"),
@@ -399,7 +400,7 @@ GRID = list(itertools.product(range(1, 8), range(1, 5), range(1, 4), range(0, 3)
 
 def test_kernel_placements_match_torch_on_a_grid():
     for size, k, s, p, d in GRID:
-        placements = plots.kernel_placements(size, k, s, p, d)
+        placements = shapes.kernel_placements(size, k, s, p, d)
         expected = torch_length(size, k, s, p, d)
         assert len(placements) == (expected or 0), (size, k, s, p, d)
         if expected:  # spot-check the taps of the last placement by autograd
@@ -507,16 +508,16 @@ def test_draw_grid_checks_mask_shapes():
     fig, ax = plt.subplots()
     try:
         with pytest.raises(ValueError, match=r"highlight must have the shape of values \(2, 3\), got \(3, 2\)"):
-            plots.draw_grid(ax, np.zeros((2, 3)), highlight=np.zeros((3, 2), dtype=bool))
+            draw.draw_grid(ax, np.zeros((2, 3)), highlight=np.zeros((3, 2), dtype=bool))
         with pytest.raises(ValueError, match=r"values must be 1-D \(W,\) or 2-D \(H, W\), got shape \(1, 2, 3\)"):
-            plots.draw_grid(ax, np.zeros((1, 2, 3)))
+            draw.draw_grid(ax, np.zeros((1, 2, 3)))
     finally:
         plt.close(fig)
 
 
 @pytest.mark.parametrize("value, text", [(0.0, "0"), (-0.0, "0"), (2.0, "2"), (-0.5, "-0.5"), (1 / 3, "0.333"), (1234.5, "1.23e+03")])
 def test_format_number(value, text):
-    assert plots.format_number(value) == text
+    assert utils.format_number(value) == text
 
 
 # ============================================================================
@@ -551,17 +552,17 @@ def sliders_of(w):
 
 @pytest.mark.parametrize("name", SHOWN)
 def test_picture_is_shown_at_half_its_pixel_size_never_stretched(name):
-    """A 2x PNG (for high-DPI screens) shown at its CSS width: pixel size / 2, as wide as the figure at plots.DPI."""
+    """A 2x PNG (for high-DPI screens) shown at its CSS width: pixel size / 2, as wide as the figure at draw.DPI."""
     w = SHOWN[name]()
-    px_width, px_height = plots.png_size(w.png)
+    px_width, px_height = draw.png_size(w.png)
     css_width, css_height = w.css_size
-    assert plots.PIXEL_RATIO == 2
+    assert draw.PIXEL_RATIO == 2
     assert abs(2 * css_width - px_width) <= 1 and abs(2 * css_height - px_height) <= 1
     assert w.image_widget.layout.width == f"{css_width}px"  # not stretched to the output area
     assert w.image_widget.layout.max_width == "100%" and w.image_widget.layout.height == "auto"  # may only shrink
     inches = w.figure.get_size_inches()
-    assert css_width <= (inches[0] + 0.5) * plots.DPI  # the figure at DPI CSS pixels per inch (+ margins, tick labels)
-    assert css_width <= (plots.MAX_WIDTH + 0.5) * plots.DPI <= 900  # fits a laptop's notebook column
+    assert css_width <= (inches[0] + 0.5) * draw.DPI  # the figure at DPI CSS pixels per inch (+ margins, tick labels)
+    assert css_width <= (draw.MAX_WIDTH + 0.5) * draw.DPI <= 900  # fits a laptop's notebook column
     _, metadata = w._repr_mimebundle_()
     assert metadata == {"image/png": {"width": css_width}}  # the stored image/png is shown at that width too
 
@@ -571,7 +572,7 @@ def test_widget_fits_a_laptop_screen(name):
     """Controls, text and picture within HEIGHT_BUDGET CSS pixels, estimated from the figure's height in inches x DPI."""
     w = SHOWN[name]()
     rows = w.control_rows()
-    picture = (w.figure.get_size_inches()[1] + 0.3) * plots.DPI  # the figure, its 0.1 in margins and a little spill
+    picture = (w.figure.get_size_inches()[1] + 0.3) * draw.DPI  # the figure, its 0.1 in margins and a little spill
     estimate = rows * widgets.ROW_HEIGHT + text_lines(w._text) * widgets.LINE_HEIGHT + picture + widgets.MARGIN
     assert estimate <= widgets.HEIGHT_BUDGET <= 700, (name, rows, picture, estimate)
     assert w.estimated_height() <= estimate
@@ -582,9 +583,9 @@ def test_widget_fits_a_laptop_screen(name):
 def test_explorer_fits_a_laptop_screen_at_every_slider_extreme(size, kernel_size, stride, padding, dilation):
     e = widgets.output_size_explorer(size, kernel_size, stride, padding, dilation)
     assert e.control_rows() == 3  # five sliders, two to a row
-    picture = (e.figure.get_size_inches()[1] + 0.3) * plots.DPI
+    picture = (e.figure.get_size_inches()[1] + 0.3) * draw.DPI
     assert 3 * widgets.ROW_HEIGHT + text_lines(e.text) * widgets.LINE_HEIGHT + picture + widgets.MARGIN <= widgets.HEIGHT_BUDGET
-    assert e.css_size[0] <= (plots.MAX_WIDTH + 0.5) * plots.DPI
+    assert e.css_size[0] <= (draw.MAX_WIDTH + 0.5) * draw.DPI
 
 
 def test_slider_rows_and_aligned_tracks():
@@ -657,7 +658,7 @@ def labelled(figure):
     ],
 )
 def test_draw_kernel_stepper_from_plain_data(padded, weight, output, window, position, titles):
-    figure = plots.draw_kernel_stepper(padded, weight, output, window, position, title="a step")
+    figure = stepper.draw_kernel_stepper(padded, weight, output, window, position, title="a step")
     axes = labelled(figure)
     assert [ax.get_title() for ax in axes] == titles
     assert all(ax.get_xlabel() for ax in axes) and figure.get_suptitle() == "a step"
@@ -670,9 +671,9 @@ def test_draw_kernel_stepper_from_plain_data(padded, weight, output, window, pos
 def test_drawing_functions_label_everything():
     """Each picture of the widgets has a title and labelled axes."""
     figures = [
-        plots.draw_slice(np.random.rand(4, 6), title="x[0]", xlabel="W (dim 2)", ylabel="H (dim 1)"),
-        plots.draw_output_size(7, 3, 2, 1, 1),
-        plots.draw_output_size(2, 5),  # does not fit
+        slicer.draw_slice(np.random.rand(4, 6), title="x[0]", xlabel="W (dim 2)", ylabel="H (dim 1)"),
+        explorer.draw_output_size(7, 3, 2, 1, 1),
+        explorer.draw_output_size(2, 5),  # does not fit
         *(SHOWN[name]().figure for name in SHOWN),
     ]
     for figure in figures:
@@ -682,29 +683,29 @@ def test_drawing_functions_label_everything():
         first = labelled(figure)[0]
         one_row = bool(first.images) and first.images[0].get_array().shape[0] == 1  # a 1-D grid: its title names it
         assert first.get_ylabel() or one_row or [t.get_text() for t in first.get_yticklabels()][0] == "input"
-    assert plots.draw_output_size(2, 5).axes[0].get_title().startswith("i=2, k=5, s=1, p=0, d=1: the kernel does not fit")
+    assert explorer.draw_output_size(2, 5).axes[0].get_title().startswith("i=2, k=5, s=1, p=0, d=1: the kernel does not fit")
 
 
 def test_draw_slice_signed_data_is_centred_on_zero():
-    figure = plots.draw_slice(np.array([[-1.0, 3.0]]), signed=True, title="t", xlabel="x", ylabel="y")
+    figure = slicer.draw_slice(np.array([[-1.0, 3.0]]), signed=True, title="t", xlabel="x", ylabel="y")
     image = figure.axes[0].images[0]
     assert image.get_clim() == (-3.0, 3.0) and image.get_cmap().name == "RdBu_r"
-    figure = plots.draw_slice(np.array([[1.0, 3.0]]), title="t", xlabel="x", ylabel="y")
+    figure = slicer.draw_slice(np.array([[1.0, 3.0]]), title="t", xlabel="x", ylabel="y")
     assert figure.axes[0].images[0].get_clim() == (1.0, 3.0) and figure.axes[0].images[0].get_cmap().name == "viridis"
     with pytest.raises(ValueError, match=r"image must be 2-D \(rows, cols\), got shape \(3,\)"):
-        plots.draw_slice(np.zeros(3))
+        slicer.draw_slice(np.zeros(3))
 
 
 def test_draw_kernel_stepper_checks_ranks():
     with pytest.raises(ValueError, match=r"same rank, got shapes \(5,\), \(2, 2\) and \(4,\)"):
-        plots.draw_kernel_stepper(np.zeros(5), np.zeros((2, 2)), np.zeros(4), [], (0,))
+        stepper.draw_kernel_stepper(np.zeros(5), np.zeros((2, 2)), np.zeros(4), [], (0,))
 
 
 def test_png_size_and_screen_png():
     w = widgets.output_size_explorer()
-    png, width, height = plots.screen_png(w.figure)
-    assert plots.png_size(png) == plots.png_size(w.png) and (width, height) == w.css_size
-    png1, width1, _ = plots.screen_png(w.figure, pixel_ratio=1)  # text is laid out a little differently at 1x
-    assert abs(width1 - width) <= 0.03 * width and width1 == plots.png_size(png1)[0]
+    png, width, height = draw.screen_png(w.figure)
+    assert draw.png_size(png) == draw.png_size(w.png) and (width, height) == w.css_size
+    png1, width1, _ = draw.screen_png(w.figure, pixel_ratio=1)  # text is laid out a little differently at 1x
+    assert abs(width1 - width) <= 0.03 * width and width1 == draw.png_size(png1)[0]
     with pytest.raises(ValueError, match="png must be the bytes of a PNG file"):
-        plots.png_size(b"GIF89a" + bytes(20))
+        draw.png_size(b"GIF89a" + bytes(20))

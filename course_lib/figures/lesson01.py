@@ -2,7 +2,8 @@
 output) and :func:`padding_figure` (what padding adds at each end). Signals over a shared axis are
 ``course_lib.draw.signals_figure``.
 
-Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a cell.
+Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
+cell.
 """
 from __future__ import annotations
 

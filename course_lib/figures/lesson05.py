@@ -1,8 +1,10 @@
-"""Lesson 05's figures (vectorising): :func:`strided_view_figure` (which storage element each element of a
-strided view reads), :func:`matrix_figure` (a sparse matrix, zeros blank), :func:`im2col_memory_figure`
-(bytes of the column matrix against the kernel size), :func:`scaling_figure` (log-log time against size).
+"""Lesson 05's figures (vectorising): :func:`strided_view_figure` (which storage element each element
+of a strided view reads), :func:`matrix_figure` (a sparse matrix, zeros blank),
+:func:`im2col_memory_figure` (bytes of the column matrix against the kernel size),
+:func:`scaling_figure` (log-log time against size).
 
-Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a cell.
+Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
+cell.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Lesson 06's figures (grouped and separable convolutions): :func:`group_connections_figure` (which
 channels a grouped weight connects), :func:`channel_change_figure` (which output channels a change
 reaches), :func:`kernel_factorisation_figure` (a kernel's SVD, computed by
-``course_lib.separable.factorise_kernel``: rank-1 part and singular values), :func:`block_costs_figure`
-(parameters and MACs of several blocks as bars).
+``course_lib.separable.factorise_kernel``: rank-1 part and singular values),
+:func:`block_costs_figure` (parameters and MACs of several blocks as bars).
 
-Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a cell.
+Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
+cell.
 """
 from __future__ import annotations
 

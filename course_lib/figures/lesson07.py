@@ -1,8 +1,9 @@
-"""Lesson 07's figure (transposed convolution): :func:`overlap_counts_figure`, grids of counts such as how
-many kernel stamps land on each output cell. The scatter stepper's picture is in
+"""Lesson 07's figure (transposed convolution): :func:`overlap_counts_figure`, grids of counts such as
+how many kernel stamps land on each output cell. The scatter stepper's picture is in
 ``course_lib.widgets.scatter``.
 
-Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a cell.
+Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
+cell.
 """
 from __future__ import annotations
 

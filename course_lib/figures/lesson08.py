@@ -1,7 +1,8 @@
-"""Lesson 08's figure (upsampling): :func:`sampling_figure`, where the outputs of a 1-D resize sit on the
-input and which inputs each reads, with what weight.
+"""Lesson 08's figure (upsampling): :func:`sampling_figure`, where the outputs of a 1-D resize sit on
+the input and which inputs each reads, with what weight.
 
-Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a cell.
+Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
+cell.
 """
 from __future__ import annotations
 
