@@ -4,18 +4,20 @@ Modules (read them in this order):
 
 - ``naive``       convolutions and transposed convolutions as loops, the textbook definitions
 - ``vectorised``  the same functions as im2col + matmul (and col2im), fast and differentiable
-- ``shapes``      output sizes, parameter and multiply-accumulate counts, receptive fields
+- ``shapes``      output sizes, the window position o*s + k*d, parameter and multiply-accumulate
+                  counts (of separable and video blocks too), receptive fields
 - ``fourier``     the same convolutions by FFT: fast for large kernels (lesson 05)
 - ``winograd``    3x3 stride-1 conv2d by Winograd F(2x2, 3x3): 2.25x fewer multiplies (lesson 05)
 - ``timing``      timing done right on CPU and GPU, on torch.utils.benchmark (lesson 05)
 - ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
-- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD), (2+1)-D
-                  and channel-separated (CSN) blocks
+- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD): the 2-D forms
+- ``video``       (2+1)-D and channel-separated (CSN) video blocks
 - ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
 - ``padding_modes`` the four padding modes by index arithmetic
 - ``args``        the arguments of a convolution and a transposed convolution, checked once (used
                   by every implementation)
-- ``utils``       the leaf: small argument checks and layout names, imported by every other module
+- ``utils``       the leaf: small argument checks, layout names and ``agree`` (the lessons'
+                  comparison with torch), imported by every other module
 - ``layers``      thin nn.Module wrappers (Conv2d, ConvTranspose2d, ...) over the course's own
                   functions (lesson 09)
 - ``data``        a photo shipped with matplotlib, synthetic videos and volumes

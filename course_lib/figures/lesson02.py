@@ -1,6 +1,7 @@
 """Lesson 02's figure (2-D convolution): :func:`window_sums_figure`, one panel per output cell of a
 small 2-D convolution with the input cells its window reads and their sum (stride, padding and
-dilation worked through).
+dilation worked through); :func:`dilation_footprint_figure`, the input pixels that reach one output
+cell through stacked dilated layers (gridding, and the mixed rates that cover the field).
 
 Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
 cell.
@@ -165,3 +166,82 @@ def window_sums_figure(input, weight, stride=1, padding=0, dilation=1, *, column
 def _pair(values) -> str:
     values = tuple(values)
     return str(values[0]) if len(set(values)) == 1 else str(values)
+
+
+def dilation_footprint_figure(rate_sets, kernel_size: int = 3, *, dpi: int = 80):
+    """Which input pixels reach one output cell through a stack of dilated convolutions, one panel per
+    set of dilation rates.
+
+    Lesson 02's picture of dilation's blind spots ("gridding") and the mixed-rate fix (hybrid dilated
+    convolution, Wang et al. 2018). Each panel stacks one ``kernel_size x kernel_size`` layer per rate
+    (stride 1, the first rate nearest the input) and counts the paths from each input pixel to the
+    central output cell, as autograd finds them for all-ones kernels: along one axis, the offsets one
+    layer reaches are ``rate * (-(k//2) ... k//2)``, a stack adds one offset per layer, and a 2-D count
+    is the product of the row and column counts, written in each cell. Pixels no path reaches are
+    blank, and the output cell's own position is outlined. Every panel spans the widest receptive
+    field of the rate sets, ``1 + (k - 1) * sum(rates)`` pixels.
+
+    Args:
+        rate_sets: a sequence of tuples of dilation rates (positive ints), one tuple per panel.
+        kernel_size: the (odd) kernel size of every layer.
+        dpi: resolution of the figure.
+
+    Returns:
+        ``(figure, footprints)``: a ``draw.ShownFigure`` and, per rate set, the ``(S, S)`` int64 tensor
+        of path counts, centred on the output cell, ``S`` the widest receptive field of all panels.
+
+    >>> figure, footprints = dilation_footprint_figure([(2, 2, 2), (1, 2, 3)])
+    >>> [tuple(f.shape) for f in footprints], [int((f > 0).sum()) for f in footprints]
+    ([(13, 13), (13, 13)], [49, 169])
+    >>> footprints[0][6, 6].item(), footprints[0][6, 7].item()   # the centre; its right neighbour
+    (49, 0)
+    """
+    if isinstance(rate_sets, (str, bytes)) or not hasattr(rate_sets, "__iter__"):
+        raise TypeError(f"rate_sets must be a sequence of tuples of dilation rates, got {rate_sets!r}.")
+    rate_sets = [tuple(rates) if isinstance(rates, (tuple, list)) else rates for rates in rate_sets]
+    for i, rates in enumerate(rate_sets):
+        if not isinstance(rates, tuple) or not rates or not all(
+                isinstance(r, int) and not isinstance(r, bool) and r >= 1 for r in rates):
+            raise ValueError(f"rate_sets[{i}] must be a non-empty tuple of positive int rates, e.g. (1, 2, 3), "
+                             f"got {rates!r}.")
+    if not rate_sets:
+        raise ValueError("rate_sets is empty: give at least one tuple of rates, e.g. [(2, 2, 2), (1, 2, 3)].")
+    k = utils.check_int("kernel_size", kernel_size, 1)
+    if k % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (a kernel centred on its output cell), got {k}.")
+    fields = [1 + (k - 1) * sum(rates) for rates in rate_sets]
+    size = max(fields)
+    half = size // 2
+    footprints = []
+    for rates in rate_sets:
+        counts = {0: 1}  # offset -> number of paths, along one axis
+        for rate in rates:
+            step = {}
+            for offset, n in counts.items():
+                for tap in range(-(k // 2), k // 2 + 1):
+                    step[offset + rate * tap] = step.get(offset + rate * tap, 0) + n
+            counts = step
+        line = torch.zeros(size, dtype=torch.int64)
+        for offset, n in counts.items():
+            line[offset + half] = n
+        footprints.append(torch.outer(line, line))
+
+    figure = draw.new_figure(5.6 * len(rate_sets), 6.0, dpi=dpi)
+    axes = figure.subplots(1, len(rate_sets), squeeze=False)[0]
+    centre = torch.zeros(size, size, dtype=torch.bool)
+    centre[half, half] = True
+    for ax, rates, field, paths in zip(axes, rate_sets, fields, footprints):
+        shown = paths.to(torch.float64).masked_fill(paths == 0, float("nan"))
+        reached = int((paths > 0).sum())
+        title = f"rates {rates}: {reached} of {field * field}\npixels of the {field}x{field} field reach it"
+        draw.draw_grid(ax, shown, highlight=centre, first_index=(-half, -half), vmin=0, digits=3, title=title,
+                       xlabel="W (column offset)", ylabel="H (row offset)")
+    figure.suptitle(f"{_layers(rate_sets)} {k}x{k} dilated layers: the input pixels that reach one output cell\n"
+                    "(number: paths from the pixel to it; blank: none; outlined: the output cell's own position)",
+                    fontsize=draw.FONTSIZE + 1)
+    return figure, footprints
+
+
+def _layers(rate_sets) -> str:
+    depth = {len(rates) for rates in rate_sets}
+    return f"{depth.pop()} stacked" if len(depth) == 1 else "Stacked"

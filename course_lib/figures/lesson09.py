@@ -208,9 +208,10 @@ def phase_figure(panels, *, title: str | None = None, shared: bool = True,
             raise ValueError(f"each panel's values must be a non-empty 2-D array, got shape {values.shape} "
                              f"({panel.get('title')!r}).")
         arrays.append(values - values.mean())
-    limits = [float(np.abs(a).max()) or 1.0 for a in arrays]
+    limits = [float(np.abs(a).max()) for a in arrays]
     if shared:
         limits = [max(limits)] * len(arrays)
+    limits = [limit or 1.0 for limit in limits]   # an all-flat map: any scale shows it white
     figure = draw.new_figure(min(draw.MAX_WIDTH, 2.6 * len(panels) + (1.2 if shared else 0.6 * len(panels))),
                              3.4 if title else 3.0)
     axes = np.atleast_1d(figure.subplots(1, len(panels)))
