@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import torch
 
 # ----------------------------------------------------------------------------
