@@ -10,7 +10,7 @@ Modules (read them in this order):
 - ``winograd``    3x3 stride-1 conv2d by Winograd F(2x2, 3x3): 2.25x fewer multiplies (lesson 05)
 - ``timing``      timing done right on CPU and GPU, on torch.utils.benchmark (lesson 05)
 - ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
-- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD): the 2-D forms
+- ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD): 2-D forms
 - ``video``       (2+1)-D and channel-separated (CSN) video blocks
 - ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
 - ``padding_modes`` the four padding modes by index arithmetic

@@ -14,7 +14,8 @@ Two ways to split a 2-D convolution (their parameter and multiply-accumulate
   whether a kernel is rank 1, and if not, what the best rank-1 version loses.
 
 The video forms, (2+1)-D and channel-separated (CSN), are in :mod:`course_lib.video`.
-All functions are built on ``course_lib.vectorised``: differentiable, any device. Taught in lesson 06.
+All functions are built on ``course_lib.vectorised``: differentiable, any device.
+Taught in lesson 06.
 """
 from __future__ import annotations
 

@@ -371,6 +371,8 @@ CSN_KINDS = ("ip", "ir")
 def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_size, multiplier=1, bias=False) -> dict:
     """Parameters and MACs (one sample) of a full convolution and its depthwise-separable version.
 
+    Taught in lesson 06.
+
     Args:
         in_channels, out_channels: of the layer.
         kernel_size, output_size: ``(kH, kW)`` and ``(H_out, W_out)`` (an int means both axes).
@@ -427,14 +429,18 @@ def spatially_separable_counts(kernel_size, input_size, channels=1, stride=1, pa
 
 
 def r2plus1d_mid_channels(in_channels, out_channels, kernel_size) -> int:
-    """Channels between the spatial and the temporal step so that parameters match the full 3-D layer.
+    """Channels between the spatial and the temporal step that bring the parameter count close to
+    the full 3-D layer's. Taught in lesson 06.
 
     For a ``t x d x d`` kernel (R(2+1)D, Tran et al. 2018):
     ``M = floor(t * d^2 * N_in * N_out / (d^2 * N_in + t * N_out))`` (``d^2`` is ``kH * kW`` in
-    general).
+    general). The counts are equal only when the fraction is a whole number; otherwise the floor
+    leaves the two layers a few weights short of the full one.
 
-    >>> r2plus1d_mid_channels(64, 64, 3)
+    >>> r2plus1d_mid_channels(64, 64, 3)   # 144 exactly: 110,592 weights either way
     144
+    >>> r2plus1d_mid_channels(16, 32, 3)   # 57.6 rounded down: 13,680 weights against 13,824
+    57
     """
     n_in = utils.check_int("in_channels", in_channels, minimum=1)
     n_out = utils.check_int("out_channels", out_channels, minimum=1)
@@ -481,8 +487,8 @@ def conv2plus1d_counts(in_channels, out_channels, kernel_size, input_size, strid
 
 def csn_counts(in_channels, mid_channels, out_channels, kernel_size, input_size, kind="ip",
                stride=1, padding=0, bias=False) -> dict:
-    """Parameters and MACs (one sample) of a CSN block (:func:`course_lib.video.csn_block`) and of the bottleneck it
-    replaces.
+    """Parameters and MACs (one sample) of a CSN block (:func:`course_lib.video.csn_block`) and of
+    the bottleneck it replaces. Taught in lesson 06.
 
     ``"full"`` is the ResNet bottleneck block ``1x1x1 (C_in -> M)``, ``kxkxk (M -> M)``,
     ``1x1x1 (M -> C_out)``; the parts are the CSN block's convolutions.
