@@ -46,8 +46,8 @@ mathjax3_config = {"options": {"enableMenu": False}, "loader": {"load": []}}
 html_theme = "furo"
 html_title = "Convolutions in PyTorch, built by hand"
 html_static_path: list[str] = []  # the staged sources' _static (site/build.py copies site/_static there)
-html_css_files = ["site.css", "player.css"]
-html_js_files = ["player.js"]
+html_css_files = ["player.css", "site.css"]  # site.css after the player's: it sizes the player for a page
+html_js_files = ["player.js", "fit-math.js"]
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
@@ -85,7 +85,17 @@ def _static_of_the_stage(app, config):
     config.html_static_path = [str(Path(app.srcdir) / "_static")]
 
 
+def _unlink_problematic(app, doctree, docname):
+    """A docstring that does not read as reST leaves a "problematic" link to a system message the page does not show
+    (a dead ``#id1``): keep its text, drop the link. The build lists those docstrings."""
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.problematic):
+        node.attributes.pop("refid", None)  # the HTML writer links a problematic node only through its refid
+
+
 def setup(app):
+    app.connect("doctree-resolved", _unlink_problematic)
     app.connect("config-inited", _static_of_the_stage)
     app.connect("autodoc-process-docstring", _lesson_links)
     app.connect("autodoc-skip-member", _only_the_course)
