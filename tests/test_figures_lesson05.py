@@ -108,3 +108,24 @@ def test_scaling_figure_errors():
         figures.scaling_figure([{"x": [1, 2, 3], "times": {"a": [1, 2]}}])
     with pytest.raises(ValueError, match="unknown keys"):
         figures.scaling_figure([{"x": [1], "times": {"a": [1]}, "colour": "red"}])
+
+
+def test_strided_view_tap_axis_holds_only_the_views_taps():
+    x = torch.arange(10.0)
+    figure = figures.strided_view_figure(x, x.unfold(0, 3, 2))
+    memory, windows = figure.axes
+    assert windows.get_xlim() == (-0.5, 2.5)                  # taps 0, 1, 2 only (the issue: 0..9 were drawn)
+    assert memory.get_xlim() == (-0.5, 9.5)                   # memory keeps all 10 elements
+    assert [t.get_text() for t in windows.get_xticklabels()] == ["0", "1", "2"]
+
+
+def test_scaling_figure_panels_share_one_y_range_and_each_has_a_y_label():
+    panels = [{"x": [1, 2], "times": {"a": [1e-6, 2e-6]}, "xlabel": "n"},
+              {"x": [1, 2], "times": {"a": [1e-3, None], "b": [5e-2, math.nan]}, "xlabel": "k"}]
+    figure = figures.scaling_figure(panels, ylabel="time per call (log scale)")
+    first, second = figure.axes
+    assert first.get_ylim() == second.get_ylim()
+    low, high = first.get_ylim()
+    assert low < 1e-6 < 5e-2 < high and high / low < 1e5 * 3     # every point inside, no runaway margins
+    assert first.get_ylabel() == second.get_ylabel() == "time per call (log scale)"
+    assert [t.get_text() for t in second.get_yticklabels() if t.get_text()]   # tick labels on every panel

@@ -70,7 +70,9 @@ def strided_view_figure(x, view, *, view_name: str = "the view", highlight_row: 
                    title=f"{view_name}: shape {tuple(view.shape)}, stride {view.stride()}; each cell: the offset it reads",
                    xlabel="tap j (+%d in memory)" % view.stride(1), ylabel="window i (+%d)" % view.stride(0))
     top.set_xlim(-0.5, max(len(x), cols) - 0.5)
-    bottom.set_xlim(-0.5, max(len(x), cols) - 0.5)
+    bottom.set_xlim(-0.5, cols - 0.5)  # only the view's own taps: no empty tap axis beyond them
+    bottom.set_xticks(range(cols))
+    bottom.set_yticks(range(rows))
     bottom.set_aspect("equal")
     top.set_aspect("equal")
     figure.suptitle(title or f"[i, j] reads storage[{base} + {view.stride(0)}*i + {view.stride(1)}*j]: no element is copied",
@@ -194,7 +196,8 @@ def scaling_figure(panels: list[dict], *, title: str | None = None, ylabel: str 
       was not timed (too slow, or not applicable), so its line has a gap there;
     - ``"xlabel"``, ``"title"`` (optional).
 
-    The y axis is labelled in s, ms, µs. A method keeps its colour and marker in every panel. On log-log
+    The y axis is labelled in s, ms, µs, on every panel, and all panels share one y range, so that a
+    height means the same time in each. A method keeps its colour and marker in every panel. On log-log
     axes a cost that grows like ``size**p`` is a straight line of slope ``p``.
 
     Returns:
@@ -236,10 +239,14 @@ def scaling_figure(panels: list[dict], *, title: str | None = None, ylabel: str 
         ax.grid(True, which="major", alpha=0.3)
         ax.set_xlabel(panel.get("xlabel", "size"))
         ax.set_title(panel.get("title", ""), fontsize=draw.FONTSIZE)
+    finite = [float(t) for panel in panels for times in panel["times"].values() for t in times
+              if t is not None and np.isfinite(float(t)) and float(t) > 0]
     for ax in axes:
+        if finite:  # one y range for every panel, a little room above and below (log scale)
+            ax.set_ylim(min(finite) / 1.6, max(finite) * 1.6)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: utils.format_seconds(v)))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    axes[0].set_ylabel(ylabel)
+        ax.set_ylabel(ylabel)
     handles = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
