@@ -226,7 +226,7 @@ def dilation_footprint_figure(rate_sets, kernel_size: int = 3, *, dpi: int = 80)
             line[offset + half] = n
         footprints.append(torch.outer(line, line))
 
-    figure = draw.new_figure(5.6 * len(rate_sets), 6.0, dpi=dpi)
+    figure = draw.new_figure(5.6 * len(rate_sets), 5.6, dpi=dpi)
     axes = figure.subplots(1, len(rate_sets), squeeze=False)[0]
     centre = torch.zeros(size, size, dtype=torch.bool)
     centre[half, half] = True
