@@ -170,6 +170,32 @@ def test_the_questions_page_answers_each_question_with_a_link_to_its_cell(site):
         assert last.startswith("lessons/") and "#" in last, f"the answer does not end with its cell's link: {last}"
 
 
+def _lesson_text(stem: str) -> str:
+    """What a lesson shows: its markdown and the text of its stored outputs."""
+    parts = []
+    for cell in nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4).cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", "") + output.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def test_every_number_in_an_answer_is_shown_by_the_lessons_it_links_to(build_script):
+    """The answers quote the lessons: each number with three digits or more, or a decimal point, appears in the
+    stored outputs or the text of a lesson the answer links to (so an answer cannot drift from its lesson)."""
+    text = (ROOT / "site" / "pages" / "questions.md").read_text(encoding="utf-8")
+    sections = re.split(r"^\(q-answer-[^)]+\)=$", text, flags=re.M)[1:]
+    assert len(sections) == 6
+    for section in sections:
+        labels = re.findall(r"\{ref\}`[^`<]*<([^>]+)>`", section)
+        assert labels, section[:100]
+        shown = "\n".join(_lesson_text(build_script.ANCHORS[label][0]) for label in labels)
+        numbers = re.findall(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{3,})(?![\w])", section)
+        missing = [n for n in numbers if n not in shown]
+        assert missing == [], f"{section.splitlines()[1]}: {missing} appear in no linked lesson"
+
+
 # ------------------------------------------------------------------------------ in Chromium
 
 
