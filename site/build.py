@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import hashlib
 import importlib
 import importlib.util
@@ -79,11 +78,6 @@ ANCHORS = {
     "q-upsampling": ("08_upsampling", 'print(f"{name:28}  {variance:27.4f}'),
 }
 
-URL = re.compile(r"https?://[^\s\"'<>()\\]+")
-XML_NAMESPACES = {
-    "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", "http://www.w3.org/1999/xhtml",
-    "http://www.w3.org/1998/Math/MathML",
-}
 HTML_ASSET = re.compile(
     r"""<(?:script|img|iframe|audio|video|source|embed|input)\b[^>]*?\ssrc\s*=\s*["']?(https?:)"""
     r"""|<link\b[^>]*?\shref\s*=\s*["']?(https?:)"""
