@@ -2,11 +2,14 @@
 
 (Both convolutions also run every property, gradient, bad-input and OpInfo test through conftest's table.)
 """
+import bisect
+
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
 
 from course_lib import fourier, timing, winograd
 
@@ -36,9 +39,21 @@ def test_winograd_transforms_are_the_published_matrices():
     torch.testing.assert_close(y, F.conv2d(d[None, None], kernel[None, None])[0, 0], atol=1e-12, rtol=0)
 
 
-def test_winograd_needs_fewer_multiplications():
-    counts = winograd.multiplication_counts(256, 256, (14, 14))
-    assert counts["ratio"] == 2.25 and counts["direct"] == 256 * 256 * 14 * 14 * 9
+@pytest.mark.parametrize("size", [(16, 16), (16, 15)], ids=["14x14 out", "14x13 out: tiles rounded up"])
+def test_winograd_multiplication_counts_are_what_torch_counts(size):
+    """The direct count is torch's for F.conv2d, the Winograd count torch's for our conv2d's channel sum (one bmm);
+    torch's FlopCounterMode counts a multiply-add as 2 FLOPs."""
+    x, w = torch.randn(1, 32, *size), torch.randn(16, 32, 3, 3)
+    with FlopCounterMode(display=False) as direct:
+        out = F.conv2d(x, w)
+    with FlopCounterMode(display=False) as ours:
+        winograd.conv2d(x, w)
+    counts = winograd.multiplication_counts(16, 32, tuple(out.shape[2:]))
+    assert counts["direct"] == direct.get_total_flops() // 2
+    assert counts["winograd"] == ours.get_flop_counts()["Global"][torch.ops.aten.bmm] // 2
+    assert counts["ratio"] == counts["direct"] / counts["winograd"]
+    if size == (16, 16):
+        assert counts["ratio"] == 2.25  # 36 / 16, the published saving, when the tiles cover the output exactly
 
 
 def test_winograd_float32_error_stays_within_a_few_roundings():
@@ -53,23 +68,16 @@ def test_winograd_float32_error_stays_within_a_few_roundings():
     assert ours < 10 * direct
 
 
-@given(st.integers(1, 5000))
-def test_fast_length_is_smooth_and_minimal(size):
-    length = fourier.fast_length(size)
-    assert length >= size
-    rest = length
-    for p in (2, 3, 5, 7):
-        while rest % p == 0:
-            rest //= p
-    assert rest == 1, f"{length} has a prime factor above 7"
-    assert all(not _smooth(m) for m in range(size, length)), f"a smaller 7-smooth length exists below {length}"
+# Every 7-smooth number up to 2**14, built from its exponents (fast_length searches and divides instead).
+SMOOTH = sorted(
+    2**a * 3**b * 5**c * 7**d for a in range(15) for b in range(9) for c in range(6) for d in range(5)
+    if 2**a * 3**b * 5**c * 7**d <= 2**14
+)
 
 
-def _smooth(m):
-    for p in (2, 3, 5, 7):
-        while m % p == 0:
-            m //= p
-    return m == 1
+@given(st.integers(0, 5000))
+def test_fast_length_is_the_next_7_smooth_number(size):
+    assert fourier.fast_length(size) == SMOOTH[bisect.bisect_left(SMOOTH, max(size, 1))]
 
 
 def test_fft_rejects_integer_input():
