@@ -84,3 +84,56 @@ def test_bad_sizes_are_refused():
         figures.sampling_figure(0, [{"centres": torch.zeros(1), "index": torch.zeros(1, dtype=torch.long)}])
     with pytest.raises(ValueError, match="at least one panel"):
         figures.sampling_figure(2, [])
+
+
+# resized_profile_figure: a step edge and its resized versions.
+
+def profile_lines(ax):
+    return {line.get_label(): line for line in ax.lines}
+
+
+def test_profile_draws_the_copying_modes_as_steps_and_the_data_torch_computes():
+    step = torch.tensor([0.0] * 4 + [1.0] * 4, dtype=torch.float64)
+    position = (torch.arange(32, dtype=torch.float64) + 0.5) * 8 / 32 - 0.5
+    outputs = {mode: F.interpolate(step.reshape(1, 1, 1, 8), size=(1, 32), mode=mode).flatten()
+               for mode in ("nearest", "nearest-exact", "bilinear", "bicubic")}
+    figure = figures.resized_profile_figure(step, position, outputs, title="a step edge")
+    ax = figure.axes[0]
+    lines = profile_lines(ax)
+    assert list(lines) == ["input pixels", "nearest", "nearest-exact", "bilinear", "bicubic"]
+    assert [lines[m].get_drawstyle() for m in outputs] == ["steps-mid", "steps-mid", "default", "default"]
+    for mode, values in outputs.items():
+        np.testing.assert_array_equal(lines[mode].get_xdata(), position.numpy())
+        np.testing.assert_array_equal(lines[mode].get_ydata(), values.numpy())
+    # the input pixels: dots (no line) at 0 .. 7 with the step's values
+    dots = lines["input pixels"]
+    assert dots.get_linestyle() == "None" and dots.get_marker() == "o"
+    np.testing.assert_array_equal(dots.get_xdata(), np.arange(8))
+    np.testing.assert_array_equal(dots.get_ydata(), step.numpy())
+    # bicubic overshoots the step: the y range shows it
+    low, high = ax.get_ylim()
+    assert low < outputs["bicubic"].min().item() < 0 and high > outputs["bicubic"].max().item() > 1
+    assert ax.get_title() == "a step edge"
+    assert ax.get_xlabel().startswith("position in input pixels") and ax.get_ylabel() == "value"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(lines)
+    assert figure._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_profile_steps_are_chosen_by_label():
+    position = torch.tensor([-0.25, 0.25, 0.75, 1.25])
+    values = torch.tensor([0.0, 0.0, 1.0, 1.0])
+    figure = figures.resized_profile_figure(torch.tensor([0.0, 1.0]), position, {"a": values, "b": values},
+                                            steps=("b",))
+    lines = profile_lines(figure.axes[0])
+    assert (lines["a"].get_drawstyle(), lines["b"].get_drawstyle()) == ("default", "steps-mid")
+
+
+@pytest.mark.parametrize("args, message", [
+    ((torch.zeros(2), torch.zeros(4), {"nearest": torch.zeros(3)}), r"outputs\['nearest'\] has 3 values but position has 4"),
+    ((torch.zeros(2), torch.zeros(4), {}), "outputs must be a non-empty dict"),
+    ((torch.zeros(2, 2), torch.zeros(4), {"a": torch.zeros(4)}), "samples must be a non-empty 1-D signal"),
+    ((torch.zeros(2), torch.zeros(0), {"a": torch.zeros(0)}), "position must be a non-empty 1-D signal"),
+])
+def test_profile_refuses_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        figures.resized_profile_figure(*args)

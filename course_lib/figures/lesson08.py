@@ -1,5 +1,6 @@
-"""Lesson 08's figure (upsampling): :func:`sampling_figure`, where the outputs of a 1-D resize sit on
-the input and which inputs each reads, with what weight.
+"""Lesson 08's figures (upsampling): :func:`sampling_figure`, where the outputs of a 1-D resize sit on
+the input and which inputs each reads, with what weight; :func:`resized_profile_figure`, a row of
+pixels and its resized versions on one position axis (the copying modes drawn as steps).
 
 Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
 cell.
@@ -110,4 +111,61 @@ def sampling_figure(in_size: int, panels: list[dict], *, title: str | None = Non
                         "dotted: its corner pixel centres)")
     if title:
         figure.suptitle(title, fontsize=draw.FONTSIZE + 1)
+    return figure
+
+
+COPYING_MODES = ("nearest", "nearest-exact")
+"""The modes that copy one input per output: :func:`resized_profile_figure` draws them as steps."""
+
+
+def resized_profile_figure(samples, position, outputs: dict, *, steps=COPYING_MODES, title: str | None = None):
+    """A row of input pixels and its resized versions, on one position axis in input pixels.
+
+    The input pixel ``i`` (value ``samples[i]``) is a black dot at ``i``. Each entry of ``outputs``
+    is a line over ``position``, the outputs' sample positions (e.g. ``(o + 0.5) * in / out - 0.5``).
+    An output whose label is in ``steps`` (by default ``"nearest"`` and ``"nearest-exact"``, which
+    copy one input each) is drawn as steps (``drawstyle="steps-mid"``): each value held across its
+    own output pixel, as the picture shows it; the others as lines through their samples.
+
+    Args:
+        samples: ``(in_size,)`` the input row.
+        position: ``(out_size,)`` where each output sits, in input pixels.
+        outputs: ``{label: (out_size,) values}``, drawn in order.
+        steps: the labels drawn as steps.
+        title: the panel's title.
+
+    Returns:
+        A ``course_lib.draw.ShownFigure``.
+
+    >>> figure = resized_profile_figure(torch.tensor([0.0, 1.0]), torch.tensor([-0.25, 0.25, 0.75, 1.25]),
+    ...                                 {"nearest": torch.tensor([0.0, 0.0, 1.0, 1.0]),
+    ...                                  "linear": torch.tensor([0.0, 0.25, 0.75, 1.0])}, title="2 -> 4")
+    >>> [(line.get_label(), line.get_drawstyle()) for line in figure.axes[0].lines]
+    [('input pixels', 'default'), ('nearest', 'steps-mid'), ('linear', 'default')]
+    >>> resized_profile_figure(torch.zeros(2), torch.zeros(4), {"nearest": torch.zeros(3)})
+    Traceback (most recent call last):
+        ...
+    ValueError: outputs['nearest'] has 3 values but position has 4; give one value per output.
+    """
+    samples = draw.signal_1d("samples", samples)
+    position = draw.signal_1d("position", position)
+    if not isinstance(outputs, dict) or not outputs:
+        raise ValueError(f"outputs must be a non-empty dict {{label: values}}, got {outputs!r}.")
+    figure = draw.new_figure(10, 3.4)
+    ax = figure.subplots()
+    ax.plot(np.arange(len(samples)), samples, "o", color="black", ms=7, label="input pixels", zorder=5)
+    for label, values in outputs.items():
+        values = utils.as_array(values).ravel()
+        if len(values) != len(position):
+            raise ValueError(
+                f"outputs[{label!r}] has {len(values)} values but position has {len(position)}; "
+                f"give one value per output."
+            )
+        ax.plot(position, values, lw=1.8, label=label, drawstyle="steps-mid" if label in steps else "default")
+    ax.set_xlabel("position in input pixels (input pixel i is centred at i)")
+    ax.set_ylabel("value")
+    if title:
+        ax.set_title(title, fontsize=draw.FONTSIZE)
+    ax.legend(loc="upper left", fontsize=draw.FONTSIZE - 1)
+    ax.grid(alpha=0.3)
     return figure
