@@ -13,6 +13,7 @@ import matplotlib
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from course_lib import fourier, matrix, naive, vectorised, winograd
 
@@ -26,6 +27,18 @@ settings.register_profile("fast", parent=settings.get_profile("course"), max_exa
 settings.load_profile("course")
 
 ATOL = 1e-10  # float64 results of the same sums in a different order differ by ~1e-14
+
+
+def draw_conv_axes(draw, n, max_groups=3, groups=None, kernel=None, stride=None, dilation=None):
+    """The draws the property tests' random convolutions share (`draw` from a `@st.composite`): groups,
+    in and out channels (1 or 2 per group), and per-axis kernel (1-3), stride (1-3) and dilation (1-2) for `n`
+    sliding axes; a value given is kept. Returns (groups, c_in, c_out, kernel, stride, dilation)."""
+    groups = draw(st.integers(1, max_groups)) if groups is None else groups
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n)) if kernel is None else kernel
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(n)) if stride is None else stride
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n)) if dilation is None else dilation
+    return groups, c_in, c_out, kernel, stride, dilation
 
 
 # ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS
+from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS, draw_conv_axes
 from course_lib import naive, vectorised
 from course_lib.checks.reference import torch_conv
 
@@ -29,15 +29,10 @@ def conv_cases(draw, max_size=7, max_n=3, n=None, kernel=None, stride=None, dila
     An implementation that takes only some calls (Winograd: 3x3, stride 1) fixes those arguments.
     """
     n = draw(st.integers(1, max_n)) if n is None else n
-    groups = draw(st.integers(1, 3)) if groups is None else groups
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n)) if kernel is None else kernel
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n)) if dilation is None else dilation
-    fixed_stride = stride
+    groups, c_in, c_out, kernel, stride, dilation = draw_conv_axes(draw, n, 3, groups, kernel, stride, dilation)
     mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
     kind = draw(st.sampled_from(["int", "tuple", "same", "valid"]))
-    stride = (1,) * n if kind == "same" else tuple(draw(st.integers(1, 3)) for _ in range(n))
-    stride = stride if fixed_stride is None else fixed_stride
+    stride = (1,) * n if kind == "same" else stride  # torch's 'same' takes stride 1 only
     if kind == "int":
         padding = draw(st.integers(0, 2))
         pads = (padding,) * n

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL
+from conftest import ATOL, draw_conv_axes
 from course_lib import matrix
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson07]
@@ -21,11 +21,7 @@ CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 @st.composite
 def conv_cases(draw, max_n=3):
     n = draw(st.integers(1, max_n))
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    groups, c_in, c_out, kernel, stride, dilation = draw_conv_axes(draw, n, max_groups=2)
     padding = tuple(draw(st.integers(0, 2)) for _ in range(n))
     size = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 5)) for k, d, p in zip(kernel, dilation, padding))
     return dict(n=n, c_in=c_in, weight_shape=(c_out, c_in // groups, *kernel), size=size, stride=stride,

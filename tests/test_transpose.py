@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL, TRANSPOSE_IMPLEMENTATIONS
+from conftest import ATOL, TRANSPOSE_IMPLEMENTATIONS, draw_conv_axes
 from course_lib import matrix, naive, vectorised
 
 pytestmark = pytest.mark.lesson07
@@ -23,11 +23,7 @@ TORCH = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 def transpose_cases(draw, max_n=3, max_size=4):
     """Random valid transposed-convolution calls; output_padding below stride or dilation."""
     n = draw(st.integers(1, max_n))
-    groups = draw(st.integers(1, 3))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
+    groups, c_in, c_out, kernel, stride, dilation = draw_conv_axes(draw, n)
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     sizes = tuple(draw(st.integers(1, max_size)) for _ in range(n))
     # padding may cut at most what leaves one element: (i-1)*s + d*(k-1) + op + 1 - 2p >= 1
