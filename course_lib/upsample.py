@@ -126,9 +126,12 @@ def nearest_indices(in_size, out_size, scale_factor=None, exact=False, dtype=tor
     ``nearest``: ``floor(o * scale)``; ``nearest-exact``: ``floor((o + 0.5) * scale)``
     (clamped to ``in_size - 1``), with ``scale`` as in :func:`source_scale`.
 
-    torch's 2-D kernel (``two_d=True``) keeps an older variant: ``nearest`` copies
+    torch's 2-D CPU kernel (``two_d=True``) keeps an older variant: ``nearest`` copies
     when the size is unchanged and takes ``o // 2`` when it doubles (whatever the
-    scale factor), and it always computes in float32.
+    scale factor), and it always computes in float32. The ``o // 2`` shortcut is
+    CPU-only: torch's CUDA kernel takes ``floor(o * scale)`` (the 1-D rule) there, so
+    ``scale_factor=2.1`` on 3 pixels reads ``[0, 0, 1, 1, 2, 2]`` on a CPU and
+    ``[0, 0, 0, 1, 1, 2]`` on a GPU.
 
     >>> nearest_indices(3, 7).tolist()
     [0, 0, 0, 1, 1, 2, 2]
