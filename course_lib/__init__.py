@@ -12,7 +12,9 @@ Modules (read them in this order):
 - ``matrix``      a convolution as a dense matrix; its transpose is the transposed convolution
 - ``separable``   depthwise, pointwise, depthwise-separable, spatially separable (SVD): 2-D forms
 - ``video``       (2+1)-D and channel-separated (CSN) video blocks
-- ``upsample``    interpolate (nearest ... bicubic, area, antialias), pixel shuffle, max-unpooling
+- ``upsample``    interpolate (nearest ... bicubic, area, antialias); re-exports pixel shuffle and
+                  max-unpooling
+- ``shuffle_unpool`` pixel shuffle and unshuffle, max-unpooling: upsampling that moves values
 - ``padding_modes`` the four padding modes by index arithmetic
 - ``args``        the arguments of a convolution and a transposed convolution, checked once (used
                   by every implementation)

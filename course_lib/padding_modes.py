@@ -1,7 +1,7 @@
 """Padding by index arithmetic: the four ``padding_mode`` values of ``nn.Conv2d``.
 
 Every mode answers one question per axis: for output position ``i`` (which
-runs from ``-before`` to ``size + after - 1``), which input element do we copy?
+runs from ``-before`` to ``size + after - 1``), which input element do we copy? ::
 
     zeros      nothing: the value is 0
     replicate  the nearest edge element           clamp(i, 0, size-1)

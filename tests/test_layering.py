@@ -18,7 +18,7 @@ LEVELS = [  # lowest first: a module may import only from its own level and the 
     ("the leaf", {"utils"}),
     ("rules and plain tools on the leaf", {"shapes", "padding_modes", "data", "timing"}),
     ("the arguments, checked once", {"args"}),
-    ("the implementations", {"naive", "vectorised", "fourier", "winograd", "upsample"}),
+    ("the implementations", {"naive", "vectorised", "fourier", "winograd", "upsample", "shuffle_unpool"}),
     ("built from the implementations", {"matrix", "separable", "video", "layers"}),
     ("pictures", {"draw", "figures", "plots"}),  # plots: until it is split into draw and figures
     ("widgets", {"widgets"}),

@@ -44,7 +44,8 @@ INTERPOLATION = {F.interpolate: "torch.nn.functional.interpolate", F.upsample: "
 
 # The course's own implementations: a task that refuses torch's functions (its `forbidden` is not None) refuses these
 # too, since `conv1d_loops = course_lib.naive.conv1d` would hand in the course's answer instead of the learner's.
-COURSE_MODULES = ("naive", "vectorised", "fourier", "winograd", "upsample", "separable", "video", "matrix", "layers")
+COURSE_MODULES = ("naive", "vectorised", "fourier", "winograd", "upsample", "shuffle_unpool", "separable", "video",
+                  "matrix", "layers")
 
 
 class TorchCalls(TorchFunctionMode):
