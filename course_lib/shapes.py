@@ -380,8 +380,8 @@ def depthwise_separable_counts(in_channels, out_channels, kernel_size, output_si
         bias: count biases in the parameters.
 
     Returns:
-        ``{"full": {"params", "macs"}, "depthwise": {...}, "pointwise": {...},
-        "separable": {...}, "ratio": {"params", "macs"}}`` with ratio = separable / full.
+        A dict of dicts ``{"params": ..., "macs": ...}`` under the keys ``"full"``,
+        ``"depthwise"``, ``"pointwise"``, ``"separable"`` and ``"ratio"`` (separable / full).
 
     >>> round(depthwise_separable_counts(32, 64, 3, 56)["ratio"]["macs"], 4)  # 1/64 + 1/9
     0.1267
