@@ -60,7 +60,7 @@ test: $(STAMP)
 # The quick tier while editing (about 3 minutes on 2 cores): everything but the tests marked slow (lesson notebooks,
 # browser and grading tests), with hypothesis at fewer examples. make test stays the whole suite.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" --hypothesis-profile=fast
+	COURSE_TESTS=fast $(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

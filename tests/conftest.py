@@ -23,8 +23,20 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 settings.register_profile(
     "course", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], derandomize=False
 )
-settings.register_profile("fast", parent=settings.get_profile("course"), max_examples=10)  # make test-fast
-settings.load_profile("course")
+# make test-fast sets COURSE_TESTS=fast: every property test draws at most FAST_EXAMPLES cases.
+FAST = os.environ.get("COURSE_TESTS") == "fast"
+FAST_EXAMPLES = 10
+settings.register_profile("fast", parent=settings.get_profile("course"), max_examples=FAST_EXAMPLES)
+settings.load_profile("fast" if FAST else "course")
+
+
+def examples(n: int) -> int:
+    """A test's own number of hypothesis examples, capped at FAST_EXAMPLES under make test-fast.
+
+    >>> examples(300) == (FAST_EXAMPLES if FAST else 300)
+    True
+    """
+    return min(n, FAST_EXAMPLES) if FAST else n
 
 ATOL = 1e-10  # float64 results of the same sums in a different order differ by ~1e-14
 

@@ -32,6 +32,17 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 IN_PROCESS = [f for f in ALL if f.kind in ("mistake", "untouched") and "while True" not in str(f.replace)]
 
 
+def sampled(faults: list[Fault]) -> list:
+    """The faults as parameters: the first of each assignment runs in make test-fast, the rest are `slow`."""
+    seen: set[str] = set()
+    params = []
+    for fault in faults:
+        first = fault.assignment not in seen
+        seen.add(fault.assignment)
+        params.append(pytest.param(fault, id=fault.student, marks=() if first else pytest.mark.slow))
+    return params
+
+
 def run_cells(nb) -> dict:
     """Run the code cells in order; {grade_id of each test cell: the exception it raised, or None}."""
     namespace: dict = {}
@@ -98,12 +109,12 @@ def test_exercise_lines_fit_the_notebook_column(path):
         assert long == []
 
 
-@pytest.mark.parametrize("fault", IN_PROCESS, ids=[f.student for f in IN_PROCESS])
+@pytest.mark.parametrize("fault", sampled(IN_PROCESS))
 def test_every_planted_mistake_is_caught_and_explained(fault):
     check_outcomes(fault, run_cells(submission(fault)))
 
 
-@pytest.mark.parametrize("fault", ROUTES, ids=[f.student for f in ROUTES])
+@pytest.mark.parametrize("fault", sampled(ROUTES))
 def test_every_correct_route_gets_full_marks(fault):
     """A correct solution by another route passes every check of its notebook, visible and hidden seeds."""
     assert fault.loses == ()
@@ -165,7 +176,7 @@ def live_and_replayed(nb, cells, folder: pathlib.Path, monkeypatch) -> list[tupl
 REPLAYED = ([Fault(p.parent.name, f"solution-{p.parent.name}") for p in SOLUTIONS] + IN_PROCESS + ROUTES)
 
 
-@pytest.mark.parametrize("fault", REPLAYED, ids=[f.student for f in REPLAYED])
+@pytest.mark.parametrize("fault", sampled(REPLAYED))
 def test_the_replay_shows_what_the_learner_saw(fault, tmp_path, monkeypatch):
     """Every check call of the solutions, the planted mistakes (the cells they fail) and the correct routes shows the
     same ✓ line or the same CheckFailed message when the grader replays its record outside the learner's process."""

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL, draw_conv_axes
+from conftest import examples, ATOL, draw_conv_axes
 from course_lib import matrix
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson07]
@@ -32,7 +32,7 @@ def conv_keywords(case):
     return {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(case=conv_cases())
 def test_conv_matrix_times_x_is_the_convolution(case):
     g = torch.Generator().manual_seed(0)
@@ -44,7 +44,7 @@ def test_conv_matrix_times_x_is_the_convolution(case):
     torch.testing.assert_close((x.flatten(1) @ m.T).reshape(expected.shape), expected, atol=ATOL, rtol=0)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(case=conv_cases(), data=st.data())
 def test_transpose_of_the_matrix_is_torchs_transposed_convolution(case, data):
     """M.T @ y is conv_transpose(y): the transposed convolution of torch with the same weight."""

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from conftest import ATOL
+from conftest import examples, ATOL
 from course_lib import separable, shapes, video
 
 pytestmark = pytest.mark.lesson06
@@ -20,7 +20,7 @@ def randn(*shape, seed=0):
     return torch.randn(*shape, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(c=st.integers(1, 4), m=st.integers(1, 2), c_out=st.integers(1, 4), k=st.integers(1, 3), stride=st.integers(1, 2),
        padding=st.integers(0, 1), dilation=st.integers(1, 2), mode=st.sampled_from(["zeros", "reflect", "circular"]),
        bias=st.booleans(), batched=st.booleans())
@@ -38,7 +38,7 @@ def test_depthwise_separable_matches_torch(c, m, c_out, k, stride, padding, dila
     torch.testing.assert_close(got, F.conv2d(hidden, pw, pb), atol=ATOL, rtol=0)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(c=st.integers(1, 3), kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 2), sw=st.integers(1, 3),
        ph=st.integers(0, 2), pw=st.integers(0, 2), dh=st.integers(1, 2), dw=st.integers(1, 2), per_channel=st.booleans(),
        mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
@@ -59,7 +59,7 @@ def test_spatially_separable_same_padding_and_unbatched():
     torch.testing.assert_close(separable.spatially_separable_conv2d(x, column, row, padding="same"), expected, atol=ATOL, rtol=0)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(kh=st.integers(1, 5), kw=st.integers(1, 5), seed=st.integers(0, 1000))
 def test_factorise_recovers_rank_one_kernels(kh, kw, seed):
     column, row = randn(kh, seed=seed), randn(kw, seed=seed + 1)
@@ -72,7 +72,7 @@ def test_factorise_recovers_rank_one_kernels(kh, kw, seed):
     assert c[c.abs().argmax()] > 0
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(kh=st.integers(2, 5), kw=st.integers(2, 5), seed=st.integers(0, 1000))
 def test_factorise_reports_what_rank_one_loses(kh, kw, seed):
     kernel = randn(kh, kw, seed=seed)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL, TRANSPOSE_IMPLEMENTATIONS, draw_conv_axes
+from conftest import examples, ATOL, TRANSPOSE_IMPLEMENTATIONS, draw_conv_axes
 from course_lib import matrix, naive, vectorised
 
 pytestmark = pytest.mark.lesson07
@@ -59,7 +59,7 @@ def keywords(case):
 
 
 @pytest.mark.parametrize("impl", TRANSPOSE_IMPLEMENTATIONS, ids=str)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(data=st.data())
 def test_matches_torch(impl, data):
     case = data.draw(transpose_cases(max_size=impl.max_size))
@@ -73,7 +73,7 @@ def test_matches_torch(impl, data):
 
 
 @pytest.mark.parametrize("impl", [i for i in TRANSPOSE_IMPLEMENTATIONS if i.gradients], ids=str)
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(data=st.data())
 def test_gradients_match_torch(impl, data):
     case = data.draw(transpose_cases(max_size=impl.max_size))

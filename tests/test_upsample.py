@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL
+from conftest import examples, ATOL
 from course_lib import upsample
 
 pytestmark = pytest.mark.lesson08
@@ -66,7 +66,7 @@ def torch_interpolate(x, **kwargs):
     return out
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(case=interpolate_cases())
 def test_interpolate_matches_torch(case):
     shape, kwargs = case
@@ -77,7 +77,7 @@ def test_interpolate_matches_torch(case):
     torch.testing.assert_close(got, expected, atol=ATOL, rtol=0)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(case=interpolate_cases())
 def test_nearest_reads_the_same_pixels_in_float32(case):
     """The index arithmetic follows torch's float32 rounding: the same source pixel, exactly."""
@@ -194,7 +194,7 @@ def forward_jacobian(x, kwargs):
     return torch_interpolate(basis, **kwargs).flatten(1).T  # (outputs, inputs)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(case=interpolate_cases(max_size=5, empty_batch=False))
 def test_interpolate_gradients_match_torch(case):
     """Our gradient is J.T @ upstream for torch's forward J; for the interpolating modes and area also torch's backward.
@@ -243,7 +243,7 @@ def torch_pixel_unshuffle(x, r):
     return x.new_zeros(F.pixel_unshuffle(x.to("meta"), r).shape)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(lead=st.lists(st.integers(0, 2), max_size=2), c=st.integers(0, 3), r=st.integers(1, 3), h=st.integers(1, 4), w=st.integers(1, 4))
 def test_pixel_shuffle_and_unshuffle_match_torch(lead, c, r, h, w):
     x = torch.randn(*lead, c * r * r, h, w, dtype=torch.float64)
@@ -265,7 +265,7 @@ POOLS = {1: (F.max_pool1d, F.max_unpool1d, upsample.max_unpool1d), 2: (F.max_poo
          3: (F.max_pool3d, F.max_unpool3d, upsample.max_unpool3d)}
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(n=st.integers(1, 3), data=st.data())
 def test_max_unpool_matches_torch(n, data):
     kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(n))

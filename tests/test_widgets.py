@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL
+from conftest import examples, ATOL
 from course_lib import draw, naive, shapes, utils, widgets
 from course_lib.widgets import explorer, slicer, stepper
 
@@ -134,7 +134,7 @@ def slicer_cases(draw):
     return shape, row, col, values
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(slicer_cases())
 def test_slicer_image_is_the_permuted_tensor_indexed(case):
     shape, row, col, values = case
@@ -318,7 +318,7 @@ def stepper_cases(draw):
     return shape, kernel, stride, padding, dilation, draw(st.integers(0, 2**16))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(stepper_cases())
 def test_stepper_random_cases_agree_with_torch(case):
     shape, kernel, stride, padding, dilation, seed = case
