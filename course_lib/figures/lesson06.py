@@ -224,7 +224,7 @@ def block_costs_figure(tables: dict, *, title: str | None = None):
     if not tables or not all(tables.values()):
         raise ValueError("tables must hold at least one non-empty {block: {'params', 'macs'}} table.")
     rows = sum(len(t) for t in tables.values())
-    figure = draw.new_figure(12, 0.5 * rows + 1.7 * len(tables) + 0.6)
+    figure = draw.new_figure(12, 0.42 * rows + 1.45 * len(tables) + 0.5)
     parts = figure.subfigures(len(tables), 1, squeeze=False, height_ratios=[len(t) + 3.4 for t in tables.values()])[:, 0]
     for (table_title, table), part in zip(tables.items(), parts):
         names = list(table)
@@ -245,7 +245,8 @@ def block_costs_figure(tables: dict, *, title: str | None = None):
             for yi, r, v in zip(y, ratios, values):
                 right = r <= middle   # label on the side with room
                 ax.text(r * (1.25 if right else 0.8), yi, f"{utils.format_number(r)}x ({int(v):,})",
-                        va="center", ha="left" if right else "right", fontsize=draw.FONTSIZE - 1)
+                        va="center", ha="left" if right else "right", fontsize=draw.FONTSIZE - 1,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=1))
             ax.set_yticks(y, names)
             ax.set_ylim(len(names) - 0.5, -0.5)
             ax.xaxis.set_major_formatter(lambda x, _: f"{utils.format_number(x)}x")
