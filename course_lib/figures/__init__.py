@@ -4,8 +4,8 @@ figures``, then ``figures.scaling_figure(...)``.
 - ``lesson01``: window_figure, padding_figure
 - ``lesson02``: window_sums_figure
 - ``lesson05``: strided_view_figure, matrix_figure, im2col_memory_figure, scaling_figure
-- ``lesson06``: group_connections_figure, channel_change_figure, kernel_factorisation_figure,
-  block_costs_figure
+- ``lesson06``: group_connections_figure, channel_change_figure, channel_reach_figure,
+  kernel_factorisation_figure, block_costs_figure
 - ``lesson07``: overlap_counts_figure, crops_figure
 - ``lesson08``: sampling_figure
 - ``lesson09``: kernels_figure, segmentation_figure, training_figure
