@@ -13,7 +13,8 @@ MODULES = sorted(m.name for m in pkgutil.iter_modules(course_lib.__path__, "cour
 ALL_MODULES = sorted(m.name for m in pkgutil.walk_packages(course_lib.__path__, "course_lib."))
 
 
-@pytest.mark.parametrize("name", ALL_MODULES)
+@pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m == "course_lib.offline" else m
+                                  for m in ALL_MODULES])  # offline draws every frame of its examples
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -124,6 +124,7 @@ def test_shell_script_names_a_missing_interpreter():
     assert run.returncode == 3 and "--python no-such-python3: no such interpreter" in run.stderr
 
 
+@pytest.mark.slow  # runs the bench script end to end
 def test_short_dry_run_writes_the_report(tmp_path):
     """Two quick steps through the shell script, each in its own process, as on a GPU machine."""
     report = tmp_path / "report.md"

@@ -23,7 +23,7 @@ def _made():
     ]
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", [0] + [pytest.param(i, marks=pytest.mark.slow) for i in range(1, 5)])
 def test_a_widget_made_again_from_its_spec_shows_what_the_original_shows(index):
     original = _made()[index]
     if isinstance(original, widgets.ScatterStepper):
@@ -54,6 +54,7 @@ def test_a_bad_spec_is_refused_with_the_widgets_that_exist():
         offline.from_spec([1, 2])
 
 
+@pytest.mark.slow  # draws many pictures: make test (not test-fast)
 def test_every_combination_is_drawn_when_few_and_each_picture_is_the_live_widgets():
     stepper = _made()[1]  # 3x3 output positions: 9 settings
     drawn = offline.frames(stepper)
@@ -64,6 +65,7 @@ def test_every_combination_is_drawn_when_few_and_each_picture_is_the_live_widget
     assert drawn.pictures["2,1"].alt == stepper.summary()
 
 
+@pytest.mark.slow  # draws many pictures: make test (not test-fast)
 def test_many_settings_move_one_slider_at_a_time_from_the_stored_one():
     explorer = _made()[2]
     drawn = offline.frames(explorer)
@@ -88,6 +90,7 @@ def test_the_fragment_has_a_range_input_per_slider_its_frames_and_no_ipywidgets(
     assert "jupyter-widgets" not in page and "</script" not in page.split("course-widget-frames")[1][:-9]
 
 
+@pytest.mark.slow  # draws many pictures: make test (not test-fast)
 def test_pictures_are_enlarged_until_their_text_is_readable_and_sliders_keep_to_what_fits():
     explorer = widgets.output_size_explorer(size=8, kernel_size=3, stride=2, padding=1)
     drawn = offline.frames(explorer)

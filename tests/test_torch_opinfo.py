@@ -55,7 +55,13 @@ def tensors_in(sample):
     return [t for t in (sample.input, *sample.args, *sample.kwargs.values()) if isinstance(t, torch.Tensor) and t.requires_grad]
 
 
-@pytest.mark.parametrize("name, variant, label, function", CASES, ids=[f"{n}-{v or 'default'}-{l}" for n, v, l, _ in CASES])
+# The loop implementations on 3-D transposed samples take tens of seconds: make test runs them, test-fast does not.
+SLOW_CASES = {("conv_transpose3d", "naive"), ("conv_transpose3d", "zero insertion")}
+
+
+@pytest.mark.parametrize("name, variant, label, function", [
+    pytest.param(n, v, l, f, id=f"{n}-{v or 'default'}-{l}", marks=pytest.mark.slow if (n, l) in SLOW_CASES else ())
+    for n, v, l, f in CASES])
 def test_every_opinfo_sample_matches_torch(name, variant, label, function):
     op = OPS[(name, variant)]
     samples = list(op.sample_inputs("cpu", torch.float64, requires_grad=True))
