@@ -25,6 +25,8 @@ The environment variable ``CHROMIUM`` names another Chromium binary (``CHROMIUM=
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import importlib.util
 import os
 import pathlib
@@ -33,6 +35,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -182,6 +185,24 @@ def printed_url(log: pathlib.Path) -> str | None:
     """The URL with its token that JupyterLab prints for the user to open, as `make lab` shows it."""
     found = re.search(r"http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+", log.read_text())
     return found and found.group(0)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: pathlib.Path) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 (a free port) by Python's http.server, in a thread; yields its URL (with a
+    trailing slash) and stops the server afterwards."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/"
+    finally:
+        httpd.shutdown()
 
 
 @contextlib.contextmanager

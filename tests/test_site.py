@@ -10,19 +10,16 @@ and a page at 375 px.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import os
 import re
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import nbformat
 import pytest
-from browser_support import browser_required, console_errors, guard_network
+from browser_support import browser_required, console_errors, guard_network, serve
 
 pytestmark = pytest.mark.slow
 
@@ -199,18 +196,10 @@ def test_every_number_in_an_answer_is_shown_by_the_lessons_it_links_to(build_scr
 # ------------------------------------------------------------------------------ in Chromium
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
+    with serve(site) as url:
+        yield url
 
 
 def _shot(page, name: str, full_page: bool = False) -> None:

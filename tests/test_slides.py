@@ -15,20 +15,17 @@ deck that keeps the rules and names each break in one that does not.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import io
 import os
 import re
 import sys
-import threading
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-from browser_support import browser_required, console_errors, guard_network, require_browser
+from browser_support import browser_required, console_errors, guard_network, require_browser, serve
 
 pytestmark = pytest.mark.slow
 
@@ -314,19 +311,11 @@ def test_a_widget_without_a_spec_becomes_its_still_picture_never_a_dead_control(
 # ---------------------------------------------------------------------------------------------- in Chromium
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(decks):
-    """``decks`` served on 127.0.0.1 (a free port) by Python's http.server, in a thread."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(decks)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    """``decks`` served on 127.0.0.1 (a free port), without the trailing slash the deck paths add."""
+    with serve(decks) as url:
+        yield url.rstrip("/")
 
 
 class Deck:
