@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
@@ -235,3 +236,12 @@ def jupyterlab(home: pathlib.Path, open_path: str, start_s: float = 60) -> Itera
         finally:
             server.terminate()  # it shuts its kernels down
             server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def jupyterlab_on_a_copy(home: pathlib.Path, folder: str, open_path: str, start_s: float = 60) -> Iterator[str]:
+    """:func:`jupyterlab` serving ``home``, into which the course's ``folder`` (e.g. ``"notebooks"``) is copied
+    first, so that autosave never writes to the checkout; yields the URL JupyterLab prints."""
+    shutil.copytree(ROOT / folder, home / folder)
+    with jupyterlab(home, open_path, start_s) as url:
+        yield url

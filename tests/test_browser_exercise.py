@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import pathlib
-import shutil
 import time
 
 import pytest
-from browser_support import jupyterlab
+from browser_support import jupyterlab_on_a_copy
 from test_browser_lab import (  # noqa: F401 (new_page and shots are fixtures)
     LAB_START_S, ROOT, browser_fixtures, new_page, shots,
 )
@@ -84,8 +83,7 @@ def test_the_exercise_has_the_cells_the_browser_test_uses():
 def exercise_lab(browser, tmp_path_factory):
     """JupyterLab serving a temporary copy of exercises/; yields the URL it prints, which opens EXERCISE."""
     home = tmp_path_factory.mktemp("exercise_lab")
-    shutil.copytree(ROOT / "exercises", home / "exercises")
-    with jupyterlab(home, EXERCISE, LAB_START_S) as url:
+    with jupyterlab_on_a_copy(home, "exercises", EXERCISE, LAB_START_S) as url:
         yield url
 
 

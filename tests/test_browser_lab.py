@@ -22,11 +22,10 @@ import json
 import os
 import pathlib
 import re
-import shutil
 import time
 
 import pytest
-from browser_support import console_errors, guard_network, jupyterlab, require_browser
+from browser_support import console_errors, guard_network, jupyterlab_on_a_copy, require_browser
 
 pytestmark = [pytest.mark.lesson00, pytest.mark.lesson01, pytest.mark.lesson03, pytest.mark.slow]
 
@@ -149,8 +148,7 @@ def shots(tmp_path_factory) -> pathlib.Path:
 def lab(browser, tmp_path_factory):
     """JupyterLab as `make lab` starts it, serving a temporary copy of notebooks/; yields the URL it prints."""
     home = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    with jupyterlab(home, START, LAB_START_S) as url:
+    with jupyterlab_on_a_copy(home, "notebooks", START, LAB_START_S) as url:
         yield url
 
 
