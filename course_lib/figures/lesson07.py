@@ -69,14 +69,7 @@ def overlap_counts_figure(panels, *, title: str | None = None, height: float = 3
     for n, (ax, (values, panel_title)) in enumerate(zip(axes, checked)):
         draw.draw_grid(ax, values, annotate=max(values.shape) <= 16, digits=3, title=panel_title, vmin=vmin, vmax=vmax,
                        xlabel=xlabel, ylabel=ylabel if (n == 0 or not shared) else None)
-    if shared:
-        bar = figure.colorbar(axes[0].images[0], ax=list(axes), shrink=0.85)
-        bar.ax.tick_params(labelsize=draw.FONTSIZE - 1)
-        if label:
-            bar.set_label(label, fontsize=draw.FONTSIZE)
-    if title:
-        figure.suptitle(title, fontsize=draw.FONTSIZE + 1)
-    return figure
+    return _finish(figure, axes, label, title, bar=shared)
 
 
 def crops_figure(panels, *, title: str | None = None, label: str | None = None, height: float = 3.6,
@@ -121,10 +114,17 @@ def crops_figure(panels, *, title: str | None = None, label: str | None = None, 
         ax.set_xlabel(xlabel, fontsize=draw.FONTSIZE)
         if n == 0:
             ax.set_ylabel(ylabel, fontsize=draw.FONTSIZE)
-    bar = figure.colorbar(axes[0].images[0], ax=list(axes), shrink=0.85)
-    bar.ax.tick_params(labelsize=draw.FONTSIZE - 1)
-    if label:
-        bar.set_label(label, fontsize=draw.FONTSIZE)
+    return _finish(figure, axes, label, title)
+
+
+def _finish(figure, axes, label: str | None, title: str | None, bar: bool = True):
+    """Add one colour bar for all ``axes`` (from the first panel's image, labelled ``label``) when ``bar``,
+    and the figure's ``title``; return the figure."""
+    if bar:
+        colour_bar = figure.colorbar(axes[0].images[0], ax=list(axes), shrink=0.85)
+        colour_bar.ax.tick_params(labelsize=draw.FONTSIZE - 1)
+        if label:
+            colour_bar.set_label(label, fontsize=draw.FONTSIZE)
     if title:
         figure.suptitle(title, fontsize=draw.FONTSIZE + 1)
     return figure
