@@ -1,9 +1,14 @@
-"""Lesson 06's figures (grouped and separable convolutions): :func:`group_connections_figure` (which
-channels a grouped weight connects), :func:`channel_change_figure` (which output channels a change
-reaches), :func:`channel_reach_figure` (which input channels reach each output, e.g. with and without a
-channel shuffle), :func:`kernel_factorisation_figure` (a kernel's SVD, computed by
-``course_lib.separable.factorise_kernel``: rank-1 part, what it misses on its own scale, singular
-values), :func:`block_costs_figure` (parameters and MACs of several blocks as ratios: points on a log axis).
+"""Lesson 06's figures (grouped and separable convolutions):
+
+- :func:`group_connections_figure`: which channels a grouped weight connects;
+- :func:`channel_change_figure`: which output channels a change reaches;
+- :func:`channel_reach_figure`: which input channels reach each output, e.g. with and without a
+  channel shuffle;
+- :func:`kernel_factorisation_figure`: a kernel's SVD, computed by
+  ``course_lib.separable.factorise_kernel`` (rank-1 part, what it misses on its own scale, singular
+  values);
+- :func:`block_costs_figure`: parameters and MACs of several blocks as ratios (points on a log
+  axis).
 
 Each function returns a ``course_lib.draw.ShownFigure``: leave the call as the last expression of a
 cell.
