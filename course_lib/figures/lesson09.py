@@ -10,6 +10,7 @@ cell.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 import torch
 
 from course_lib import draw, utils
@@ -270,6 +271,7 @@ def decoder_comparison_figure(results: dict, *, title: str | None = None, baseli
         if baselines and measure in baselines:
             ax.axvline(baselines[measure], color=draw.PADDING, linestyle="--")
         ax.set_xlabel(measure)
+        ax.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))   # few ticks, apart
         ax.grid(True, axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(names)))
     axes[0].set_yticklabels(names)
