@@ -185,8 +185,8 @@ def phase_figure(panels, *, title: str | None = None, shared: bool = True,
     every 2 pixels) shows as the same colours in every block.
 
     Args:
-        panels: a list of dicts with ``"values"`` (a 2-D tensor or array, e.g. a crop of a layer's output
-            on a constant input) and ``"title"``.
+        panels: a list of dicts with ``"values"`` (a 2-D tensor or array, e.g. a crop of a layer's
+            output on a constant input) and ``"title"``.
         title: the figure's title.
         shared: one colour scale for all panels (their strengths compare) or one per panel.
         label: the colour bar's label.
