@@ -188,8 +188,9 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
     ``(1 x kW)``.
 
     Equal to ``conv2d`` with the kernel ``torch.outer(column, row)`` on each channel
-    separately (a depthwise convolution), at ``kH + kW`` instead of ``kH * kW``
-    multiplications per output.
+    separately (a depthwise convolution). Per output it costs ``kH * kW`` multiplications done
+    directly; the two passes cost about ``kH + kW``: the first pass also runs over the ``kW - 1``
+    extra columns the second one reads, so the saving is exact only as the width grows.
 
     Args:
         input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
