@@ -322,6 +322,24 @@ def test_search_finds_the_words_offline(browser, server, site):
         visit.close()
 
 
+def test_short_table_cells_stay_whole_on_a_wide_page(browser, server, site):
+    """At 1280 px the home page's lesson numbers (00 ... 09) each sit on one line (they once read 0 / 0)."""
+    visit = Visit(browser, 1280)
+    try:
+        visit.open(urljoin(server, "index.html"))
+        cells = visit.page.evaluate("""Array.from(document.querySelectorAll('article td:first-child')).map(td => {
+            const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT), tops = [];
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const range = document.createRange(); range.selectNodeContents(node);
+                for (const r of range.getClientRects()) if (r.width > 0) tops.push(Math.round(r.top)); }
+            return [td.innerText.trim(), tops]; })""")
+        numbers = [(text, sorted(set(tops))) for text, tops in cells if text.isdigit()]
+        assert len(numbers) >= 10, cells
+        assert [text for text, tops in numbers if len(tops) > 1] == [], numbers
+    finally:
+        visit.close()
+
+
 def test_a_widget_on_a_lesson_page_moves_when_dragged(browser, server, site):
     pages = [p for p in _pages(site) if p.startswith("lessons/")
              and 'class="course-widget"' in (site / p).read_text(encoding="utf-8")]
