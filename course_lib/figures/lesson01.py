@@ -11,7 +11,7 @@ import matplotlib.ticker
 import numpy as np
 import torch
 
-from course_lib import draw, utils
+from course_lib import draw, shapes, utils
 
 
 def window_figure(x, w, o: int, out, *, stride: int = 1, dilation: int = 1, title: str | None = None):
@@ -46,7 +46,7 @@ def window_figure(x, w, o: int, out, *, stride: int = 1, dilation: int = 1, titl
     x, w, out = draw.signal_1d("x", x), draw.signal_1d("w", w), draw.signal_1d("out", out)
     if not 0 <= o < len(out):
         raise ValueError(f"o must be an output position 0..{len(out) - 1} (out has {len(out)} elements), got {o}.")
-    taps = [o * stride + j * dilation for j in range(len(w))]
+    taps = [shapes.window_position(o, j, stride, dilation) for j in range(len(w))]
     if taps[-1] >= len(x):
         raise ValueError(
             f"the kernel at output {o} reads x[{taps[-1]}], past the end of x (length {len(x)}). "

@@ -11,7 +11,7 @@ import matplotlib.ticker
 import numpy as np
 import torch
 
-from course_lib import args, draw, padding_modes, utils, vectorised
+from course_lib import args, draw, padding_modes, shapes, utils, vectorised
 import course_lib.widgets.base as base
 
 
@@ -103,7 +103,8 @@ class KernelStepper(base.Widget):
         """
         position = self._position(position)
         return [
-            (k, tuple(o * s + kk * d for o, s, kk, d in zip(position, self.stride, k, self.dilation)))
+            (k, tuple(shapes.window_position(o, kk, s, d)
+                      for o, s, kk, d in zip(position, self.stride, k, self.dilation)))
             for k in itertools.product(*(range(size) for size in self.kernel_size))
         ]
 
