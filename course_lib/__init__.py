@@ -20,8 +20,8 @@ Modules (read them in this order):
                   by every implementation)
 - ``utils``       the leaf: small argument checks, layout names and ``agree`` (the lessons'
                   comparison with torch), imported by every other module
-- ``layers``      thin nn.Module wrappers (Conv2d, ConvTranspose2d, ...) over the course's own
-                  functions (lesson 09)
+- ``layers``      Conv1d/2d/3d and ConvTranspose1d/2d/3d as nn.Module layers on one N-d base, as
+                  torch's, over the course's own functions (lesson 09)
 - ``data``        a photo shipped with matplotlib, synthetic videos and volumes
 - ``widgets``     dimension slicer, kernel stepper, output-size explorer, scatter stepper
                   (ipywidgets; one module per widget: its state, controls and picture)
@@ -31,8 +31,8 @@ Modules (read them in this order):
                   several lessons use
 - ``figures``     each lesson's figures, one module per lesson: ``figures.lesson05``, ...
 - ``checks``      the exercises' checks: run your function against torch and name the likely
-                  mistake (a package: ``checks.core`` is the machinery, one module per lesson holds
-                  its checks)
+                  mistake (a package: one module per lesson declares its checks over ``cases``,
+                  ``reference``, ``mistakes``, ``calls`` and ``core``; ``record`` serves the grader)
 
 ``naive`` and ``vectorised`` expose the same names with the signatures of
 ``torch.nn.functional``, so either can replace the other, or torch's.
