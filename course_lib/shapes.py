@@ -278,7 +278,9 @@ def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True, dim
     groups = utils.check_int("groups", groups, 1)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
-            f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by groups ({groups})."
+            f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by groups ({groups}); "
+            f"choose groups that divides both, e.g. their greatest common divisor, "
+            f"{math.gcd(in_channels, out_channels)}."
         )
     kernel = kernel_tuple(kernel_size, dims)
     weights = out_channels * (in_channels // groups) * math.prod(kernel)

@@ -123,7 +123,7 @@ def test_receptive_field_matches_gradient_support(layers):
     (lambda: shapes.conv_output_size(5, 3, padding="same", stride=2), ValueError, r"padding='same' needs stride 1"),
     (lambda: shapes.conv_output_size(2, 3), ValueError, r"kernel larger than the padded input"),
     (lambda: shapes.conv_transpose_output_size(5, 3, stride=2, output_padding=2), ValueError, r"output_padding must be smaller"),
-    (lambda: shapes.conv_params(3, 4, (3, 3), groups=2), ValueError, r"must both be divisible by groups \(2\)"),
+    (lambda: shapes.conv_params(3, 4, (3, 3), groups=2), ValueError, r"must both be divisible by groups \(2\); choose groups that divides both, e.g. .*, 1\."),
     (lambda: shapes.conv_params(3.0, 4, (3, 3)), TypeError, r"in_channels must be an int"),
     (lambda: shapes.conv_params(3, 4, (3, 3), dims=3), ValueError, r"kernel_size=\(3, 3\) has 2 axes but dims=3"),
     (lambda: shapes.conv_params(3, 4, 3, dims=0), ValueError, r"dims must be >= 1, got 0"),
