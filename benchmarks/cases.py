@@ -48,7 +48,7 @@ CASES = [
     conv_case("conv2d 1x1 x(8,256,28,28) w(64,256,1,1)", 1.5, (8, 256, 28, 28), (64, 256, 1, 1), F.conv2d, V.conv2d),
     conv_case("depthwise x(8,128,56,56) w(128,1,3,3) g128 p1", 3.0, (8, 128, 56, 56), (128, 1, 3, 3), F.conv2d, V.conv2d, padding=1, groups=128),
     conv_case("grouped x(8,128,28,28) w(128,16,3,3) g8 p1", 2.0, (8, 128, 28, 28), (128, 16, 3, 3), F.conv2d, V.conv2d, padding=1, groups=8),
-    conv_case("conv1d x(16,64,1024) w(64,64,5) p2", 2.0, (16, 64, 1024), (64, 64, 5), F.conv1d, V.conv1d, padding=2),
+    conv_case("conv1d x(16,64,1024) w(64,64,5) p2", 1.5, (16, 64, 1024), (64, 64, 5), F.conv1d, V.conv1d, padding=2),
     conv_case("conv3d x(2,16,16,56,56) w(32,16,3,3,3) p1", 2.0, (2, 16, 16, 56, 56), (32, 16, 3, 3, 3), F.conv3d, V.conv3d, padding=1),
 ]
 
@@ -66,9 +66,9 @@ def _one_tensor_case(name, target, shape, torch_fn, ours_fn):
 
 
 CASES += [
-    conv_case("conv_transpose2d x(8,64,28,28) w(64,32,4,4) s2 p1", 2.0, (8, 64, 28, 28), (64, 32, 4, 4),
+    conv_case("conv_transpose2d x(8,64,28,28) w(64,32,4,4) s2 p1", 1.5, (8, 64, 28, 28), (64, 32, 4, 4),
               F.conv_transpose2d, V.conv_transpose2d, stride=2, padding=1),
-    _one_tensor_case("bilinear x2 x(8,64,56,56) align_corners=False", 2.0, (8, 64, 56, 56),
+    _one_tensor_case("bilinear x2 x(8,64,56,56) align_corners=False", 1.5, (8, 64, 56, 56),
                      lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False),
                      lambda x: U.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)),
     _one_tensor_case("pixel_shuffle x(8,256,28,28) r2", 1.5, (8, 256, 28, 28),
@@ -86,4 +86,8 @@ CASES += [
               F.conv2d, winograd.conv2d, ours="winograd", padding=1),
     conv_case("winograd x(8,64,56,56) w(64,64,3,3) p1", None, (8, 64, 56, 56), (64, 64, 3, 3),
               F.conv2d, winograd.conv2d, ours="winograd", padding=1),
+    conv_case("winograd 4x4 x(8,256,14,14) w(256,256,3,3) p1", None, (8, 256, 14, 14), (256, 256, 3, 3),
+              F.conv2d, winograd.conv2d_4x4, ours="winograd4x4", padding=1),
+    conv_case("winograd 4x4 x(8,64,56,56) w(64,64,3,3) p1", 1.0, (8, 64, 56, 56), (64, 64, 3, 3),
+              F.conv2d, winograd.conv2d_4x4, ours="winograd4x4", padding=1),
 ]

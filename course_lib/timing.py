@@ -191,3 +191,71 @@ def compare(functions: dict[str, Callable], *args, label: str = "", baseline: st
             result.seconds[name].append(m.median)
             result.measurements.append(m)
     return result
+
+
+def peak_memory(fn: Callable, *args) -> int:
+    """Bytes ``fn(*args)`` holds at its busiest, beyond what existed before the call (output included).
+
+    On a CPU, ``torch.profiler`` with ``profile_memory=True`` records every
+    allocation and free during one call; the peak of their running sum is the
+    answer. On CUDA, the allocator's own peak counter
+    (``torch.cuda.max_memory_allocated``) after a reset. One untimed call first, so
+    one-off buffers of a first call are not counted.
+
+    >>> peak_memory(torch.ones, 1024)   # its output: 1024 float32 numbers
+    4096
+    """
+    tensor = next((a for a in args if isinstance(a, torch.Tensor)), None)
+    fn(*args)
+    if tensor is not None and tensor.device.type == "cuda":
+        torch.cuda.synchronize(tensor.device)
+        before = torch.cuda.memory_allocated(tensor.device)
+        torch.cuda.reset_peak_memory_stats(tensor.device)
+        out = fn(*args)
+        torch.cuda.synchronize(tensor.device)
+        del out
+        return torch.cuda.max_memory_allocated(tensor.device) - before
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        out = fn(*args)
+        del out
+    # prof.profiler.kineto_results: the profiler's raw events; '[memory]' ones carry +bytes (alloc) or -bytes (free).
+    events = sorted((e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns())
+    held = peak = 0
+    for event in events:
+        held += event.nbytes()
+        peak = max(peak, held)
+    return peak
+
+
+def steady_allocator(mmap_threshold: int = 32 * 2**20, trim_threshold: int = 2**30) -> bool:
+    """Make large tensors reuse freed memory, so that no call pays for fresh pages (Linux with glibc only).
+
+    glibc's ``malloc`` hands a block larger than its *mmap threshold* straight to
+    the kernel (``mmap``) and gives it back on ``free``; the next tensor of that size
+    gets fresh pages, and the first touch of each 4 KiB page is a page fault
+    (microseconds each on a virtual machine: about 6,000 faults, several
+    milliseconds, for two 12 MiB buffers). The threshold is *dynamic*: it starts
+    at 128 KiB, rises to the size of each such block freed (up to 32 MiB), and
+    the heap is given back to the kernel when more than twice the threshold is
+    free at its top. So whether a call pays those faults depends on what the
+    process did before it: that is how torch's depthwise convolution measured
+    2 ms in one benchmark run and 20 ms in another. Fixing both thresholds with
+    ``mallopt`` (which also switches the dynamic rule off) gives every later
+    measurement the same, steady conditions. ``make bench`` calls it first.
+
+    Returns True where it applied, False where there is no glibc (nothing changed).
+
+    >>> steady_allocator() in (True, False)
+    True
+    """
+    import ctypes
+    import ctypes.util
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's <malloc.h>
+    return bool(libc.mallopt(m_mmap_threshold, mmap_threshold)) and bool(libc.mallopt(m_trim_threshold, trim_threshold))

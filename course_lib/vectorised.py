@@ -120,12 +120,25 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
     Returns:
         ``(N, groups, C/groups * k1*...*kn, O1*...*On)`` (a copy).
 
+    Its gradient is :func:`col2im`, its adjoint (lesson 07): each column entry
+    sends its gradient back to the input element it was copied from, and an
+    element copied into several windows collects the sum. Autograd would find
+    that gradient through ``Tensor.unfold`` by itself, but several times more
+    slowly, so :class:`_Im2col` tells it.
+
     Taught in lesson 05 (vectorising).
 
     >>> im2col(torch.arange(5.).view(1, 1, 5), (2,))[0, 0]   # one column per output position
     tensor([[0., 1., 2., 3.],
             [1., 2., 3., 4.]])
     """
+    n = len(kernel_size)
+    stride, dilation = utils.as_tuple("stride", stride, n, 1), utils.as_tuple("dilation", dilation, n, 1)
+    return _Im2col.apply(x, tuple(kernel_size), stride, dilation, groups)
+
+
+def _copy_windows(x, kernel_size, stride, dilation, groups):
+    """:func:`im2col`'s forward pass: the windows (a view), permuted and copied into columns."""
     n = len(kernel_size)
     windows = sliding_windows(x, kernel_size, stride, dilation)  # (N, C, O..., k...)
     out_axes = list(range(2, 2 + n))
@@ -134,6 +147,23 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
     batch, channels = x.shape[:2]
     positions = math.prod(windows.shape[2 : 2 + n])  # O1*...*On (spelled out: -1 is ambiguous for an empty batch)
     return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), positions)
+
+
+class _Im2col(torch.autograd.Function):
+    """:func:`im2col` with :func:`col2im` as its backward pass (see im2col's docstring)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, dilation, groups):
+        ctx.input_size, ctx.settings = tuple(x.shape), (kernel_size, stride, dilation)
+        return _copy_windows(x, kernel_size, stride, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):  # grad: (N, groups, C/groups * prod(k), prod(O))
+        kernel_size, stride, dilation = ctx.settings
+        batch, channels, *size = ctx.input_size
+        windows = [shapes.conv_output_size(s, k, st, 0, d) for s, k, st, d in zip(size, kernel_size, stride, dilation)]
+        stamps = grad.reshape(batch, channels, *kernel_size, *windows)  # (N, C, k..., O...)
+        return col2im(stamps, tuple(size), kernel_size, stride, dilation, (0,) * len(size)), None, None, None, None
 
 
 def _convolve(a: args.ConvArgs) -> torch.Tensor:
@@ -282,10 +312,10 @@ def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
     Returns:
         ``(N, C, O1, ..., On)``: the sum of every stamp that lands inside.
 
-    All stamps are added in one ``index_add``: each entry of ``columns`` gets the
-    flat position ``i*s + k*d`` in the full (uncut) result; then ``padding`` is
-    cut from each end. (The same as one strided slice-add per kernel offset,
-    ``full[..., k*d : k*d + (I-1)*s + 1 : s] += columns[:, :, k]``, in one call.)
+    One strided slice-add per kernel offset ``k``: the stamps of all inputs at
+    that offset land ``s`` apart from ``k*d`` on, so
+    ``full[..., k*d : k*d + (I-1)*s + 1 : s] += columns[:, :, k]`` in the full
+    (uncut) result; then ``padding`` is cut from each end.
 
     Taught in lesson 07 (transposed convolution), as the adjoint of lesson 05's im2col.
 
@@ -293,21 +323,48 @@ def col2im(columns, output_size, kernel_size, stride=1, dilation=1, padding=0):
     tensor([[[1., 2., 2., 2., 1.]]])
     """
     n = len(kernel_size)
+    stride, dilation = utils.as_tuple("stride", stride, n, 1), utils.as_tuple("dilation", dilation, n, 1)
+    padding = utils.as_tuple("padding", padding, n, 0)
+    return _Col2im.apply(columns, tuple(output_size), tuple(kernel_size), stride, dilation, padding)
+
+
+def _add_stamps(columns, output_size, kernel_size, stride, dilation, padding):
+    """:func:`col2im`'s forward pass: one strided slice-add per kernel offset, then the padding cut off."""
+    n = len(kernel_size)
     batch, channels = columns.shape[:2]
     in_size = columns.shape[2 + n :]
     full_size = [o + 2 * p for o, p in zip(output_size, padding)]
-    target = torch.zeros((1,) * 2 * n, dtype=torch.long, device=columns.device)  # broadcasts to (k..., I...)
-    for axis, (k, i, s, d, f) in enumerate(zip(kernel_size, in_size, stride, dilation, full_size)):
-        k_shape, i_shape = [1] * 2 * n, [1] * 2 * n
-        k_shape[axis], i_shape[n + axis] = k, i
-        taps, inputs = torch.arange(k, device=columns.device).view(k_shape), torch.arange(i, device=columns.device).view(i_shape)
-        coordinate = shapes.window_position(inputs, taps, s, d)  # tap k of input i lands on i*s + k*d
-        target = target * f + coordinate  # row-major flat index in the full grid
-    full = columns.new_zeros((batch * channels, math.prod(full_size)))
-    stamps = math.prod(columns.shape[2:])  # k1*...*kn * I1*...*In, spelled out for an empty batch
-    full = full.index_add(1, target.reshape(-1), columns.reshape(batch * channels, stamps))
-    full = full.view(batch, channels, *full_size)
+    full = columns.new_zeros((batch, channels, *full_size))
+    for offset in _offsets(kernel_size) if math.prod(in_size) else ():  # no inputs: nothing lands
+        # where the stamps of offset k land: k*d, k*d + s, ..., k*d + (I-1)*s on each axis
+        where = tuple(slice(shapes.window_position(0, k, s, d), shapes.window_position(i - 1, k, s, d) + 1, s)
+                      for k, i, s, d in zip(offset, in_size, stride, dilation))
+        full[(..., *where)] += columns[(slice(None), slice(None), *offset)]
     return full[(..., *(slice(p, p + o) for p, o in zip(padding, output_size)))]
+
+
+class _Col2im(torch.autograd.Function):
+    """:func:`col2im` with the windows of the gradient (im2col's copy, unflattened) as its backward pass.
+
+    The adjoint of adding stamps is reading them back: the gradient of the stamp of input ``i``
+    at offset ``k`` is the output gradient at ``i*s + k*d - p``. (Left to itself, autograd would
+    keep one full-size copy of the gradient per kernel offset.)
+    """
+
+    @staticmethod
+    def forward(ctx, columns, output_size, kernel_size, stride, dilation, padding):
+        ctx.settings, ctx.in_size = (kernel_size, stride, dilation, padding), tuple(columns.shape[2 + len(kernel_size) :])
+        return _add_stamps(columns, output_size, kernel_size, stride, dilation, padding)
+
+    @staticmethod
+    def backward(ctx, grad):  # grad: (N, C, O...)
+        kernel_size, stride, dilation, padding = ctx.settings
+        n = len(kernel_size)
+        full = padding_modes.pad(grad, tuple((p, p) for p in padding))  # the uncut result's gradient, zeros outside
+        windows = sliding_windows(full, kernel_size, stride, dilation)  # (N, C, I'..., k...), I' >= I
+        windows = windows[(..., *(slice(0, i) for i in ctx.in_size), *(slice(None),) * n)]  # output_padding can add one
+        stamps = windows.permute(0, 1, *range(2 + n, 2 + 2 * n), *range(2, 2 + n))  # (N, C, k..., I...)
+        return stamps, None, None, None, None, None
 
 
 def _convolve_transpose(a: args.ConvTransposeArgs) -> torch.Tensor:

@@ -9,10 +9,10 @@ import inspect
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS, draw_conv_axes
+from conftest import ATOL, CONV_IMPLEMENTATIONS, IMPLEMENTATIONS, draw_conv_axes, examples
 from course_lib import naive, vectorised
 from course_lib.checks.reference import torch_conv
 
@@ -222,3 +222,26 @@ def test_vectorised_on_cuda(case):
     out = call(vectorised.convnd, case, x, w, b)
     assert out.device.type == "cuda" and out.dtype == torch.float64
     torch.testing.assert_close(out, torch_reference(case, x, w, b).detach(), atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("impl", [i for i in CONV_IMPLEMENTATIONS if i.gradients], ids=str)
+@given(data=st.data())
+@settings(max_examples=examples(15))
+def test_second_derivatives_match_torch(impl, data):
+    """Double backward (a gradient penalty, Hessian-vector products) through our gradient agrees with torch's.
+
+    im2col's backward is col2im (vectorised._Im2col), written in differentiable operations, so its own
+    gradient exists; this compares d/d(x, w) of <grad_x, v> with torch's."""
+    case = data.draw(conv_cases(max_size=min(impl.max_size, 7), **impl.fixed))
+    assume(impl.supports(case))
+    x, w, b = make_tensors(case)
+    v = torch.randn(x.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    results = []
+    for conv in (lambda *t: call(impl.functions(case["n"])[-1], case, *t, None), lambda *t: torch_reference(case, *t, None)):
+        xs, ws = x.clone().requires_grad_(), w.clone().requires_grad_()
+        out = conv(xs, ws)
+        grad_out = torch.randn(out.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+        (grad_x,) = torch.autograd.grad(out, xs, grad_out, create_graph=True)
+        results.append(torch.autograd.grad((grad_x * v).sum(), [xs, ws], allow_unused=True, materialize_grads=True))
+    for name, got, want in zip(["input", "weight"], *results):
+        torch.testing.assert_close(got, want, atol=1e-9, rtol=0, msg=f"second derivative w.r.t. {name}")

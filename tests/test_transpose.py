@@ -96,6 +96,39 @@ def test_output_padding_beyond_the_stride_edge_from_torchs_tests(impl):
         torch.testing.assert_close(function(x, w, dilation=2, output_padding=1), expected, atol=ATOL, rtol=0)
 
 
+@pytest.mark.parametrize("impl", [i for i in TRANSPOSE_IMPLEMENTATIONS if i.gradients], ids=str)
+def test_gradients_with_output_padding_beyond_the_stride(impl):
+    """There col2im's backward (vectorised._Col2im) reads one window more than there were inputs; it must drop it."""
+    x, w = torch.randn(2, 2, 4, 3, dtype=torch.float64), torch.randn(2, 3, 3, 2, dtype=torch.float64)
+    kwargs = {"stride": (1, 2), "dilation": (2, 3), "output_padding": (1, 2), "padding": (1, 0)}
+    grads = []
+    for conv in (impl.functions(2)[-1], F.conv_transpose2d):
+        xs, ws = x.clone().requires_grad_(), w.clone().requires_grad_()
+        out = conv(xs, ws, **kwargs)
+        grads.append(torch.autograd.grad(out, [xs, ws], torch.randn(out.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))))
+    for ours, theirs in zip(*grads):
+        torch.testing.assert_close(ours, theirs, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("impl", [i for i in TRANSPOSE_IMPLEMENTATIONS if i.gradients], ids=str)
+@settings(max_examples=examples(10))
+@given(data=st.data())
+def test_second_derivatives_match_torch(impl, data):
+    """The gradient of the gradient (create_graph=True) agrees with torch's: col2im's backward is itself differentiable."""
+    case = data.draw(transpose_cases(max_size=min(impl.max_size, 5)))
+    assume(impl.supports(case))
+    x, w, _ = make_tensors(case)
+    results = []
+    for conv in (impl.functions(case["n"])[-1], TORCH[case["n"]]):
+        xs, ws = x.clone().requires_grad_(), w.clone().requires_grad_()
+        out = conv(xs, ws, None, **keywords(case))
+        upstream = torch.randn(out.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        (grad_w,) = torch.autograd.grad(out, ws, upstream, create_graph=True)
+        results.append(torch.autograd.grad(grad_w.square().sum(), [xs, ws], allow_unused=True, materialize_grads=True))
+    for ours, theirs in zip(*results):
+        torch.testing.assert_close(ours, theirs, atol=1e-9, rtol=0)
+
+
 @pytest.mark.parametrize("impl", TRANSPOSE_IMPLEMENTATIONS, ids=str)
 def test_empty_batch_edge_from_torchs_tests(impl):
     x, w = torch.randn(0, 4, 5, 5, dtype=torch.float64), torch.randn(4, 3, 3, 3, dtype=torch.float64)
