@@ -6,7 +6,7 @@ timed. ``target`` is the largest acceptable ratio ours / torch on a 2-core CPU.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -24,6 +24,7 @@ class Case:
     torch_fn: Callable
     ours_fn: Callable
     ours: str = "vectorised"
+    kwargs: dict = field(default_factory=dict)  # the convolution's keyword arguments (stride, padding, groups)
 
 
 def _conv(x_shape, w_shape, **kwargs):
@@ -38,7 +39,7 @@ def _conv(x_shape, w_shape, **kwargs):
 
 def conv_case(name, target, x_shape, w_shape, torch_fn, ours_fn, ours="vectorised", **kwargs):
     make, kw = _conv(x_shape, w_shape, **kwargs)
-    return Case(name, target, make, lambda x, w: torch_fn(x, w, **kw), lambda x, w: ours_fn(x, w, **kw), ours)
+    return Case(name, target, make, lambda x, w: torch_fn(x, w, **kw), lambda x, w: ours_fn(x, w, **kw), ours, kw)
 
 
 CASES = [
