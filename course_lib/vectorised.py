@@ -138,7 +138,9 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
 
 
 def _copy_windows(x, kernel_size, stride, dilation, groups):
-    """:func:`im2col`'s forward pass: the windows (a view), permuted and copied into columns."""
+    """:func:`im2col`'s forward pass: the windows (a view), permuted and copied into columns.
+
+    Returns the columns and the number of windows along each axis, ``(O1, ..., On)``."""
     n = len(kernel_size)
     windows = sliding_windows(x, kernel_size, stride, dilation)  # (N, C, O..., k...)
     out_axes = list(range(2, 2 + n))
@@ -146,7 +148,7 @@ def _copy_windows(x, kernel_size, stride, dilation, groups):
     columns = windows.permute(0, 1, *kernel_axes, *out_axes)  # (N, C, k..., O...)
     batch, channels = x.shape[:2]
     positions = math.prod(windows.shape[2 : 2 + n])  # O1*...*On (spelled out: -1 is ambiguous for an empty batch)
-    return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), positions)
+    return columns.reshape(batch, groups, channels // groups * math.prod(kernel_size), positions), windows.shape[2 : 2 + n]
 
 
 class _Im2col(torch.autograd.Function):
@@ -155,14 +157,14 @@ class _Im2col(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride, dilation, groups):
         ctx.input_size, ctx.settings = tuple(x.shape), (kernel_size, stride, dilation)
-        return _copy_windows(x, kernel_size, stride, dilation, groups)
+        columns, ctx.windows = _copy_windows(x, kernel_size, stride, dilation, groups)
+        return columns
 
     @staticmethod
     def backward(ctx, grad):  # grad: (N, groups, C/groups * prod(k), prod(O))
         kernel_size, stride, dilation = ctx.settings
         batch, channels, *size = ctx.input_size
-        windows = [shapes.conv_output_size(s, k, st, 0, d) for s, k, st, d in zip(size, kernel_size, stride, dilation)]
-        stamps = grad.reshape(batch, channels, *kernel_size, *windows)  # (N, C, k..., O...)
+        stamps = grad.reshape(batch, channels, *kernel_size, *ctx.windows)  # (N, C, k..., O...)
         return col2im(stamps, tuple(size), kernel_size, stride, dilation, (0,) * len(size)), None, None, None, None
 
 
