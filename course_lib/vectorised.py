@@ -118,13 +118,15 @@ def im2col(x, kernel_size, stride=1, dilation=1, groups=1):
         x: ``(N, C, S1, ..., Sn)``, already padded.
 
     Returns:
-        ``(N, groups, C/groups * k1*...*kn, O1*...*On)`` (a copy).
+        ``(N, groups, C/groups * k1*...*kn, O1*...*On)``: a copy, except where the
+        windows already lie in that order in ``x`` (for example a 1x1 kernel with stride 1),
+        which gives a view of ``x``.
 
     Its gradient is :func:`col2im`, its adjoint (lesson 07): each column entry
     sends its gradient back to the input element it was copied from, and an
     element copied into several windows collects the sum. Autograd would find
-    that gradient through ``Tensor.unfold`` by itself, but several times more
-    slowly, so :class:`_Im2col` tells it.
+    that gradient through ``Tensor.unfold`` by itself, but more slowly where
+    windows overlap (lesson 05 times both routes), so :class:`_Im2col` tells it.
 
     Taught in lesson 05 (vectorising).
 
@@ -247,7 +249,7 @@ def _offsets(kernel_size):
 #
 #   columns = weight^T @ x          (C_out/g * k1..kn, C_in/g) @ (C_in/g, I1..In)
 #   col2im: for each kernel offset (k1, ..., kn)
-#       full[..., k1*d1 : ... : s1, ...] += columns[:, :, k1, ..., kn]   (done as one index_add)
+#       full[..., k1*d1 : ... : s1, ...] += columns[:, :, k1, ..., kn]   (one strided slice-add each)
 #
 # The teaching view, conv_transpose_zero_insertion, is the same operation as an
 # ordinary convolution of a stretched input: slower, since most of what it
@@ -350,7 +352,7 @@ class _Col2im(torch.autograd.Function):
 
     The adjoint of adding stamps is reading them back: the gradient of the stamp of input ``i``
     at offset ``k`` is the output gradient at ``i*s + k*d - p``. (Left to itself, autograd would
-    keep one full-size copy of the gradient per kernel offset.)
+    copy the whole gradient once per kernel offset, one copy for each in-place slice-add.)
     """
 
     @staticmethod
