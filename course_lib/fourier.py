@@ -137,7 +137,7 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
 
 
 def kernel_spectrum(kernel: torch.Tensor, lengths) -> torch.Tensor:
-    """``rfftn(kernel, s=lengths)`` over the last ``len(lengths)`` axes, without transforming rows of zeros.
+    """``rfftn(kernel, s=lengths)`` over the last ``len(lengths)`` axes, skipping rows of zeros.
 
     ``rfftn`` pads the kernel with zeros to the full lengths first and then
     transforms every row, almost all of them zeros (a 15x15 kernel in a 144x144
