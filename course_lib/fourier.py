@@ -120,41 +120,55 @@ def _convolve(a: args.ConvArgs) -> torch.Tensor:
         x = torch.cat([x, x.new_zeros((1, *x.shape[1:]))])
     padded = tuple(x.shape[2:])
     lengths = tuple(fast_length(p) for p in padded)  # transform length per axis, >= the padded input
-    axes = tuple(range(-a.n, 0))
-    # The kernel with its taps d apart (rfftn pads it with zeros to the transform's length).
+    axes = spectrum_axes(a.n)  # (-1, ..., -n): rfftn halves the first spatial axis
+    # The kernel with its taps d apart (kernel_spectrum pads it with zeros to the transform lengths).
     kernel = a.weight
     if any(d > 1 for d in a.dilation):
         spans = tuple(shapes.kernel_span(k, d) for k, d in zip(a.kernel_size, a.dilation))
         kernel = a.weight.new_zeros((*a.weight.shape[:2], *spans))
         kernel[(..., *(slice(None, None, d) for d in a.dilation))] = a.weight
-    x_hat = torch.fft.rfftn(x, s=lengths, dim=axes)  # (N, C_in, *F)
-    w_hat = kernel_spectrum(kernel, lengths)  # (C_out, C_in/g, *F), as rfftn(kernel, s=lengths) but faster
+    x_hat = torch.fft.rfftn(x, s=lengths[::-1], dim=axes)  # (N, C_in, *F): the first axis halved
+    w_hat = kernel_spectrum(kernel, lengths)  # (C_out, C_in/g, *F), the same transform, faster for a small kernel
     y_hat = _sum_over_channels(x_hat, w_hat, a.groups)  # (N, C_out, *F): X times conj(W), summed over channels
-    y = torch.fft.irfftn(y_hat, s=lengths, dim=axes)  # (N, C_out, *lengths)
+    y = torch.fft.irfftn(y_hat, s=lengths[::-1], dim=axes)  # (N, C_out, *lengths)
     # Keep the outputs whose window lies inside the padded input, every stride-th.
     keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(a.output_size, a.stride))
     return a.finish(y[(slice(0, batch), slice(None), *keep)])  # + bias; unbatched in, unbatched out
 
 
 def kernel_spectrum(kernel: torch.Tensor, lengths) -> torch.Tensor:
-    """``rfftn(kernel, s=lengths)`` over the last ``len(lengths)`` axes, skipping rows of zeros.
+    """``rfftn(kernel, s=lengths[::-1], dim=spectrum_axes(n))``, without transforming rows of zeros.
 
     ``rfftn`` pads the kernel with zeros to the full lengths first and then
     transforms every row, almost all of them zeros (a 15x15 kernel in a 144x144
-    array: 129 of 144 rows). The same transform one axis at a time, last axis
-    first, pads each axis only when it is its turn: the first pass transforms the
-    kernel's own 15 rows, and only the later passes see the full length. Same
-    numbers, far fewer operations (lesson 05 counts the kernel transforms).
+    array: 129 of 144 rows). The same transform one axis at a time pads each axis
+    only when its turn comes: the real-to-half-spectrum pass along the first
+    spatial axis sees the kernel's own rows only, and only the last pass, along
+    the contiguous last axis, sees the full lengths. Same numbers, far fewer
+    operations (lesson 05 counts the kernel transforms).
 
     >>> k = torch.randn(2, 3, 5, 4, dtype=torch.float64)
-    >>> torch.allclose(kernel_spectrum(k, (16, 12)), torch.fft.rfftn(k, s=(16, 12), dim=(-2, -1)))
+    >>> torch.allclose(kernel_spectrum(k, (16, 12)), torch.fft.rfftn(k, s=(12, 16), dim=(-1, -2)))
     True
     """
     n = len(lengths)
-    spectrum = torch.fft.rfft(kernel, n=lengths[-1], dim=-1)  # the last axis: real in, half spectrum out
-    for axis in range(n - 2, -1, -1):  # then each remaining axis, padded to its length as it is transformed
+    spectrum = torch.fft.rfft(kernel, n=lengths[0], dim=-n)  # the first spatial axis: real in, half spectrum out
+    for axis in range(1, n):  # then each other axis, padded to its length as it is transformed
         spectrum = torch.fft.fft(spectrum, n=lengths[axis], dim=axis - n)
     return spectrum
+
+
+def spectrum_axes(n: int) -> tuple[int, ...]:
+    """``dim`` for ``rfftn`` / ``irfftn`` that puts the half spectrum on the first of ``n`` spatial axes.
+
+    ``rfftn`` halves the *last* axis it is given; listing the axes last to first
+    makes that the first spatial axis, so the full-length complex passes run along
+    the contiguous last axis (faster than along a strided one).
+
+    >>> spectrum_axes(2)
+    (-1, -2)
+    """
+    return tuple(range(-1, -n - 1, -1))
 
 
 def _sum_over_channels(x_hat: torch.Tensor, w_hat: torch.Tensor, groups: int) -> torch.Tensor:
