@@ -28,8 +28,8 @@ IM2COL_CASES = ("conv2d x(8,64,56,56)", "conv2d x(8,256,14,14)", "conv2d x(8,64,
 
 def product_of(case, x, w):
     """The matrix product ``vectorised`` runs for this call, and its operands, built once."""
-    kwargs = {k: v for k, v in case.kwargs.items()}
-    a = args.conv_args("bench", x, w, None, kwargs.get("stride", 1), kwargs.get("padding", 0), 1, kwargs.get("groups", 1), "zeros")
+    settings = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **case.kwargs}  # the call's, defaults filled in
+    a = args.conv_args("gemm_floor", x, w, None, padding_mode="zeros", **settings)  # checked, as vectorised gets them
     padded = padding_modes.pad(a.input, a.padding)
     columns = vectorised.im2col(padded, a.kernel_size, a.stride, a.dilation, a.groups)  # (N, g, K, P)
     flat = a.weight.reshape(a.groups, a.weight.shape[0] // a.groups, -1)  # (g, C_out/g, K)

@@ -12,16 +12,16 @@ the per-round ratio moves far less than either time. On CUDA too when a GPU is
 present. A benchmark, not a test: the numbers vary from machine to machine.
 
 Two more things it does, both explained in docs/benchmarks.md: it first fixes
-glibc's malloc thresholds (course_lib.timing.steady_allocator), so that no call
-pays page faults that depend on what ran before it; and it gives each side's
+glibc's malloc thresholds (course_lib.timing.steady_allocator), so that large
+tensors come from memory the process keeps instead of fresh pages whose cost
+depends on what ran before; and it gives each side's
 peak memory during one call (course_lib.timing.peak_memory: bytes allocated
-beyond the inputs, output included).
+beyond the inputs, output included), measured after all the timings, so that
+the profiler it runs touches none of them. (PyTorch 2.13's profiler writes a
+'USDT: ... profiler_start' and a '... profiler_stop' line to the error stream
+for each measurement: ignore them.)
 """
 from __future__ import annotations
-
-import os
-
-os.environ.setdefault("KINETO_LOG_LEVEL", "3")  # before torch: keep the profiler's start/stop lines (peak memory) quiet
 
 import argparse
 import datetime
@@ -51,14 +51,12 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--device", choices=["all", "cpu", "cuda"], default="all",
                         help="all (default): the CPU, then CUDA when a GPU is present; or only one of them")
-    parser.add_argument("--memory-first", action="store_true",
-                        help="measure each case's peak memory right after timing it (to show the profiler's after-effect)")
     opts = parser.parse_args()
     if opts.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device here (torch.cuda.is_available() is False); "
                      "use --device cpu, or run on a machine with an NVIDIA GPU")
     torch.set_num_threads(opts.threads)
-    steady = timing.steady_allocator()  # before any tensor: no call pays page faults that depend on what ran before
+    steady = timing.steady_allocator()  # before any tensor: large tensors from the heap, not fresh mappings
     devices = {"cpu": ["cpu"], "cuda": ["cuda"], "all": ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])}[opts.device]
     rows, timed = [], []
     for device in devices:
@@ -71,21 +69,18 @@ def main() -> None:
                 result = timing.compare({"torch": case.torch_fn, case.ours: case.ours_fn}, *inputs, label=case.name,
                                         rounds=opts.rounds, min_run_time=opts.min_run_time)
             ratio, low, high = result.ratio(case.ours)
-            memory = measured_memory(case, inputs) if opts.memory_first else (None, None)
             target = case.target if device == "cpu" else None
             verdict = "" if target is None else ("ok" if ratio <= target else "MISS")
             rows.append((device, case.name, case.ours, result.median("torch") * 1e3, result.median(case.ours) * 1e3,
-                         ratio, low, high, target, verdict, *memory))
+                         ratio, low, high, target, verdict))
             if not opts.markdown:
                 print(f"{device:4} {case.name:52} torch {rows[-1][3]:8.2f} ms  {case.ours:11} {rows[-1][4]:8.2f} ms  "
                       f"ratio {ratio:5.2f} ({low:.2f}-{high:.2f})  target {target or '-'} {verdict}", flush=True)
-    # Peak memory last: the profiler it runs leaves the process slower for some of our functions afterwards
-    # (docs/benchmarks.md), so no timing follows it.
-    if not opts.memory_first:
-        for index, (device, case) in enumerate(timed):
-            rows[index] = rows[index][:-2] + measured_memory(case, case.make(device))
-            if not opts.markdown:
-                print(f"{device:4} {case.name:52} peak memory: torch {rows[index][-2]:6.1f} MiB, {case.ours} {rows[index][-1]:6.1f} MiB")
+    # Peak memory after every timing: the profiler allocates memory of its own, and no timing should follow it.
+    for index, (device, case) in enumerate(timed):
+        rows[index] += measured_memory(case, case.make(device))
+        if not opts.markdown:
+            print(f"{device:4} {case.name:52} peak memory: torch {rows[index][-2]:6.1f} MiB, {case.ours} {rows[index][-1]:6.1f} MiB")
     env = "; ".join(timing.environment(device) for device in devices)
     env += "; glibc malloc thresholds fixed" if steady else "; allocator as found (no glibc)"
     if "cuda" in devices:  # cuDNN may run torch's float32 convolutions in TF32; ours are matmuls (TF32 off by default)

@@ -230,7 +230,7 @@ def peak_memory(fn: Callable, *args) -> int:
 
 
 def steady_allocator(mmap_threshold: int = 32 * 2**20, trim_threshold: int = 2**30) -> bool:
-    """Make large tensors reuse freed memory, so that no call pays for fresh pages (Linux with glibc only).
+    """Serve large tensors from memory the process keeps, instead of fresh pages (Linux with glibc only).
 
     glibc's ``malloc`` hands a block larger than its *mmap threshold* straight to
     the kernel (``mmap``) and gives it back on ``free``; the next tensor of that size
@@ -242,8 +242,12 @@ def steady_allocator(mmap_threshold: int = 32 * 2**20, trim_threshold: int = 2**
     free at its top. So whether a call pays those faults depends on what the
     process did before it: that is how torch's depthwise convolution measured
     2 ms in one benchmark run and 20 ms in another. Fixing both thresholds with
-    ``mallopt`` (which also switches the dynamic rule off) gives every later
-    measurement the same, steady conditions. ``make bench`` calls it first.
+    ``mallopt`` (which also switches the dynamic rule off) puts every block up to
+    32 MiB on the heap, which is never given back, so later measurements no longer
+    depend on that history. ``make bench`` calls it first. It is not a guarantee
+    of reuse: torch asks for 64-byte-aligned blocks, and a freed block can be just
+    too small for the next aligned request of the same size (a loop of 12 MiB
+    tensors alone still paid page faults on most calls with it, and sometimes without).
 
     Returns True where it applied, False where there is no glibc (nothing changed).
 

@@ -3,6 +3,9 @@
 (Both convolutions also run every property, gradient, bad-input and OpInfo test through conftest's table.)
 """
 import bisect
+import platform
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -147,8 +150,25 @@ def test_peak_memory_counts_temporaries_and_the_output():
     assert timing.peak_memory(torch.clone, x) == 2**20  # exactly its output
 
 
-def test_steady_allocator_applies_on_linux_with_glibc():
-    import platform
+IN_HEAP = """
+import sys, torch
+from course_lib import timing
+applied = timing.steady_allocator() if sys.argv[1] == "steady" else None
+tensor = torch.empty(6 * 2**20)  # 24 MiB
+heap = next(line for line in open("/proc/self/maps") if line.rstrip().endswith("[heap]")).split()[0]
+low, high = (int(bound, 16) for bound in heap.split("-"))
+print(applied, low <= tensor.data_ptr() < high)
+"""
 
-    applied = timing.steady_allocator()
-    assert applied == (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc")
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"), reason="glibc only")
+def test_steady_allocator_serves_large_tensors_from_the_heap():
+    """In a fresh process glibc maps a 24 MiB block straight from the kernel (its mmap threshold starts at 128 KiB),
+    so freeing it hands the pages back; after steady_allocator() the same tensor comes from the heap, whose freed
+    memory stays in the process. Each case in a process of its own: the test run's earlier allocations would have
+    moved glibc's dynamic threshold."""
+    def run(mode):
+        return subprocess.run([sys.executable, "-c", IN_HEAP, mode], capture_output=True, text=True, check=True).stdout.split()
+
+    assert run("default") == ["None", "False"]
+    assert run("steady") == ["True", "True"]
